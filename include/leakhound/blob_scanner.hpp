@@ -1,0 +1,96 @@
+// BlobScanner: scans one blob (a buffer or a file read in chunks) and turns the Scanner's raw
+// matches into Matches with line, column, a redactable snippet, and the allow filters applied.
+//
+// One per thread (it owns a Scanner and a read buffer). Not copyable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leakhound/blob.hpp"
+#include "leakhound/scanner.hpp"
+#include "leakhound/secret.hpp"
+
+namespace leakhound {
+
+class AllowList;
+
+// A line of context with the secrets in it marked, so it can be printed redacted.
+struct Snippet {
+  std::string text;                                  // at most ~240 bytes of the line
+  std::vector<std::pair<uint32_t, uint32_t>> spans;  // [begin, end) of secrets inside `text`
+  bool truncated_left = false;
+  bool truncated_right = false;
+  // The text with every secret span redacted, or raw when `reveal`. Control bytes become ' '.
+  std::string Render(bool reveal) const;
+};
+
+struct Match {
+  uint32_t rule = 0;
+  Secret secret;
+  double entropy = 0;
+  Confidence confidence = Confidence::kMedium;
+  uint64_t offset = 0;  // of the secret in the blob
+  uint64_t line = 1;    // 1-based
+  uint64_t column = 1;  // 1-based, in bytes
+  Snippet snippet;
+};
+
+struct BlobScanOptions {
+  ScanLimits limits;
+  // Files larger than this are read and scanned in chunks of this size...
+  uint64_t chunk_bytes = 64ull << 20;
+  // ...overlapping by this much, so a secret up to this long across a boundary is still found.
+  uint64_t chunk_overlap = 64ull << 10;
+  const AllowList* allow = nullptr;  // optional; must outlive the scanner
+};
+
+struct BlobScanResult {
+  std::vector<Match> matches;
+  uint64_t bytes = 0;
+  uint64_t allowed = 0;     // matches dropped by leakhound:allow or the allow-list
+  uint64_t suppressed = 0;  // generic matches overlapping a specific rule's match
+  bool truncated = false;   // a per-blob limit was hit
+  BlobId id;
+};
+
+class BlobScanner {
+ public:
+  BlobScanner(const RuleSet& rules, BlobScanOptions options);
+  BlobScanner(const BlobScanner&) = delete;
+  BlobScanner& operator=(const BlobScanner&) = delete;
+
+  // Scans bytes in memory. Returns false with `error` on an engine failure.
+  bool ScanBuffer(std::string_view data, BlobScanResult* result, std::string* error);
+  enum class FileStatus { kScanned, kBinary, kError };
+  // Reads an open file of `size` bytes (as stat said) and scans it: whole when it fits in one
+  // chunk, else chunk by chunk, so memory stays bounded. With `skip_binary`, a file whose first
+  // 8 KiB hold a NUL is not scanned (kBinary). Sets result->id and result->bytes. A file that
+  // is shorter than `size` when read is scanned as read.
+  FileStatus ScanFile(int fd, uint64_t size, bool skip_binary, BlobScanResult* result,
+                      std::string* error);
+  const RuleSet& rules() const { return scanner_.rules(); }
+
+ private:
+  // Turns raw matches of one chunk (which starts at `base` in the blob, with `line_base` lines
+  // before it) into Matches; keeps those whose secret ends after `accept_from`.
+  void Collect(std::string_view chunk, uint64_t base, uint64_t line_base, uint64_t accept_from,
+               BlobScanResult* result);
+
+  Scanner scanner_;
+  BlobScanOptions options_;
+  std::vector<RawMatch> raw_;
+  std::string buffer_;
+  ScanStats stats_;
+};
+
+// Reads up to `size` bytes from `fd` into `out` (resized to what was read). False with `error`
+// on a read error.
+bool ReadAll(int fd, uint64_t size, std::string* out, std::string* error);
+
+// True when `data` looks binary: a NUL byte in its first 8 KiB.
+bool LooksBinary(std::string_view data);
+
+}  // namespace leakhound

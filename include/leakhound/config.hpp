@@ -1,0 +1,69 @@
+// .leakhound.yaml: project configuration, and the allow-list built from it.
+//
+//   exclude_paths: ["vendor/**", "*.min.js"]   # gitignore-style globs, relative to the root
+//   disable_rules: [generic.password]
+//   rules_dirs: [tools/leak-rules]               # extra rule directories, relative to this file
+//   rules: [ ...rule definitions, as in rules/*.yaml... ]
+//   allow:
+//     values: ["a-known-test-token"]          # exact secrets never reported
+//     regexes: ["^sk_test_"]                   # RE2, matched against the secret
+//   fail_on: medium
+//   max_file_size: 10MB
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "leakhound/rule.hpp"
+
+namespace re2 {
+class RE2;
+}
+
+namespace leakhound {
+
+// Thrown for a bad config file or a bad command-line value; caught in Main.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Config {
+  std::string source;  // the file it came from, empty when none
+  std::vector<std::string> exclude_paths;
+  std::vector<std::string> disabled_rules;
+  std::vector<std::string> rules_dirs;  // already resolved against the config's directory
+  std::vector<Rule> rules;
+  std::vector<std::string> allow_values;
+  std::vector<std::string> allow_regexes;
+  std::optional<Severity> fail_on;
+  std::optional<uint64_t> max_file_size;
+};
+
+// Parses a config file; throws ConfigError naming the file and what is wrong.
+Config LoadConfigFile(const std::string& path);
+// The config found at `<root>/.leakhound.yaml` (or .leakhound.yml), if any.
+std::optional<Config> FindConfig(const std::string& root);
+
+// "100MB", "64k", "1GiB", "1234" -> bytes; throws ConfigError.
+uint64_t ParseSize(const std::string& text);
+
+// Exact values and RE2 patterns a secret may be allowed by. Immutable after construction;
+// thread-safe to query.
+class AllowList {
+ public:
+  AllowList(const std::vector<std::string>& values, const std::vector<std::string>& regexes);
+  ~AllowList();
+  bool Allows(std::string_view secret) const;
+  bool empty() const { return values_.empty() && regexes_.empty(); }
+
+ private:
+  std::unordered_set<std::string> values_;
+  std::vector<std::unique_ptr<re2::RE2>> regexes_;
+};
+
+}  // namespace leakhound

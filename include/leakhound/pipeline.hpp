@@ -1,0 +1,40 @@
+// ScanJob: the only place that knows threads. Sources run on the calling thread and push
+// BlobInputs into a bounded queue; `jobs` worker threads each own a BlobScanner, skip content
+// already scanned (by blob id), and add matches to one FindingStore.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "leakhound/blob_scanner.hpp"
+#include "leakhound/report.hpp"
+#include "leakhound/source.hpp"
+
+namespace leakhound {
+
+struct ScanOptions {
+  int jobs = 0;  // 0: all cores
+  uint64_t max_file_size = 100ull << 20;
+  bool scan_binary = false;
+  BlobScanOptions blob;
+  bool quiet = false;  // no warnings on stderr while scanning
+};
+
+class ScanJob {
+ public:
+  ScanJob(const RuleSet& rules, ScanOptions options);
+  ~ScanJob();
+  ScanJob(const ScanJob&) = delete;
+  ScanJob& operator=(const ScanJob&) = delete;
+
+  // Runs every source to completion. Warnings go to `log` as they happen (unless quiet).
+  void Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& log);
+  // The findings and the summary. Call once, after Run.
+  Report TakeReport();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace leakhound

@@ -1,0 +1,63 @@
+// Reports: the findings and the summary of a run, and the sinks that print them.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "leakhound/finding.hpp"
+#include "leakhound/ruleset.hpp"
+
+namespace leakhound {
+
+struct ScanIssue {
+  std::string path;
+  std::string message;
+};
+
+struct ScanSummary {
+  uint64_t blobs_scanned = 0;
+  uint64_t bytes_scanned = 0;
+  uint64_t duplicate_blobs = 0;  // same content seen before: not rescanned
+  uint64_t skipped_binary = 0;
+  uint64_t skipped_too_large = 0;
+  uint64_t skipped_excluded = 0;
+  uint64_t skipped_symlinks = 0;
+  uint64_t skipped_special = 0;
+  uint64_t matches_allowed = 0;
+  uint64_t matches_suppressed = 0;
+  uint64_t findings_baselined = 0;
+  uint64_t truncated_blobs = 0;
+  std::vector<ScanIssue> errors;  // inputs that could not be read
+  std::vector<ScanIssue> warnings;
+  double elapsed_seconds = 0;
+  size_t rules = 0;
+};
+
+struct Report {
+  std::vector<Finding> findings;
+  ScanSummary summary;
+  const RuleSet* rules = nullptr;
+};
+
+enum class ReportFormat { kHuman, kJson, kJsonl, kSarif };
+
+struct ReportOptions {
+  bool show_secrets = false;  // print secrets in full; only on explicit request
+  bool color = false;
+};
+
+void WriteHumanReport(const Report& report, const ReportOptions& options, std::ostream& out);
+void WriteJsonReport(const Report& report, const ReportOptions& options, std::ostream& out);
+void WriteJsonlReport(const Report& report, const ReportOptions& options, std::ostream& out);
+void WriteSarifReport(const Report& report, const ReportOptions& options, std::ostream& out);
+void WriteReport(const Report& report, ReportFormat format, const ReportOptions& options,
+                 std::ostream& out);
+
+// Baselines: a sorted text file, one "<fingerprint> <rule id>" a line, '#' comments.
+std::string FormatBaseline(const std::vector<Finding>& findings, const RuleSet& rules);
+// Reads the fingerprints of a baseline file; throws ConfigError naming the file on a bad line.
+std::vector<std::string> LoadBaseline(const std::string& path);
+
+}  // namespace leakhound

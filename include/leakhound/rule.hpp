@@ -1,0 +1,70 @@
+// Rules: data that describes one kind of secret, loaded from YAML.
+//
+// A rule is validated when loaded (required fields, severity, id syntax); whether its pattern
+// compiles is checked when a RuleSet is built. Plain value types; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leakhound {
+
+enum class Severity { kInfo = 0, kLow = 1, kMedium = 2, kHigh = 3, kCritical = 4 };
+enum class Confidence { kLow = 0, kMedium = 1, kHigh = 2 };
+// Offline validators a rule may name with `checksum:`.
+enum class ChecksumKind { kNone, kGithubCrc32, kJwt, kBase64_64 };
+
+std::string_view SeverityName(Severity s);
+std::optional<Severity> ParseSeverity(std::string_view name);
+std::string_view ConfidenceName(Confidence c);
+std::string_view ChecksumName(ChecksumKind k);
+std::optional<ChecksumKind> ParseChecksum(std::string_view name);
+
+struct Rule {
+  std::string id;  // stable, e.g. "github.pat"
+  std::string name;
+  std::string description;
+  Severity severity = Severity::kMedium;
+  std::string pattern;  // RE2 and Hyperscan syntax
+  int secret_group = 1;
+  std::vector<std::string> keywords;  // lower-cased; the match must contain one
+  double min_entropy = 0.0;
+  ChecksumKind checksum = ChecksumKind::kNone;
+  bool placeholder_filter = true;
+  uint32_t max_length = 8192;  // longest match considered, bytes
+  std::vector<std::string> examples;
+  std::vector<std::string> negative_examples;
+  std::vector<std::string> references;
+  std::vector<std::string> tags;
+  std::string source;  // where it was loaded from, e.g. "rules/github.yaml" or "<builtin>/github.yaml"
+
+  bool HasTag(std::string_view tag) const;
+  bool IsGeneric() const { return HasTag("generic"); }
+};
+
+struct RuleError {
+  std::string source;   // file
+  std::string rule_id;  // may be empty when the file itself is bad
+  std::string message;
+  std::string ToString() const;
+};
+
+// Parses one YAML rule file (`rules: [...]`). Rules that are invalid are not returned; each
+// problem is appended to `errors`, naming the file and the rule id.
+std::vector<Rule> LoadRulesFromYaml(std::string_view yaml_text, const std::string& source,
+                                    std::vector<RuleError>* errors);
+
+// Loads every *.yaml / *.yml file in `dir` (sorted by name). A missing or unreadable directory
+// is an error.
+std::vector<Rule> LoadRulesFromDirectory(const std::string& dir, std::vector<RuleError>* errors);
+
+// The rules compiled into the binary.
+std::vector<Rule> LoadBuiltinRules(std::vector<RuleError>* errors);
+
+// Merges `overrides` into `base`: a rule with an id already present replaces it.
+void MergeRules(std::vector<Rule>* base, std::vector<Rule> overrides);
+
+}  // namespace leakhound

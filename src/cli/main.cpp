@@ -1,0 +1,5 @@
+#include <iostream>
+
+#include "leakhound/cli.hpp"
+
+int main(int argc, char** argv) { return leakhound::Main(argc, argv, std::cout, std::cerr); }

@@ -1,0 +1,242 @@
+#include "leakhound/pipeline.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <ostream>
+#include <thread>
+#include <unordered_map>
+
+namespace leakhound {
+namespace {
+constexpr size_t kQueueCapacity = 4096;
+
+void AddSummary(ScanSummary* into, const ScanSummary& s) {
+  into->blobs_scanned += s.blobs_scanned;
+  into->bytes_scanned += s.bytes_scanned;
+  into->duplicate_blobs += s.duplicate_blobs;
+  into->skipped_binary += s.skipped_binary;
+  into->skipped_too_large += s.skipped_too_large;
+  into->skipped_excluded += s.skipped_excluded;
+  into->skipped_symlinks += s.skipped_symlinks;
+  into->skipped_special += s.skipped_special;
+  into->matches_allowed += s.matches_allowed;
+  into->matches_suppressed += s.matches_suppressed;
+  into->truncated_blobs += s.truncated_blobs;
+}
+}  // namespace
+
+struct ScanJob::State : public BlobSink {
+  State(const RuleSet& r, ScanOptions o) : rules(r), options(o), store(r) {}
+
+  const RuleSet& rules;
+  ScanOptions options;
+  FindingStore store;
+  std::ostream* log = nullptr;
+
+  std::mutex mu;  // guards queue, done, summary, log
+  std::condition_variable not_empty, not_full;
+  std::deque<BlobInput> queue;
+  bool done = false;
+  ScanSummary summary;
+
+  // Content already scanned: blob id -> its matches (shared, immutable once published).
+  std::mutex cache_mu;
+  std::unordered_map<BlobId, std::shared_ptr<const std::vector<Match>>, BlobIdHash> cache;
+
+  void Push(BlobInput blob) override {
+    std::unique_lock<std::mutex> lock(mu);
+    not_full.wait(lock, [&] { return queue.size() < kQueueCapacity; });
+    queue.push_back(std::move(blob));
+    not_empty.notify_one();
+  }
+
+  void Skipped(SkipReason reason, const std::string& path) override {
+    std::lock_guard<std::mutex> lock(mu);
+    switch (reason) {
+      case SkipReason::kBinary: ++summary.skipped_binary; break;
+      case SkipReason::kTooLarge: ++summary.skipped_too_large; break;
+      case SkipReason::kExcluded: ++summary.skipped_excluded; break;
+      case SkipReason::kSymlink: ++summary.skipped_symlinks; break;
+      case SkipReason::kSpecialFile: ++summary.skipped_special; break;
+    }
+  }
+
+  void Error(const std::string& path, const std::string& message) override {
+    std::lock_guard<std::mutex> lock(mu);
+    summary.errors.push_back({path, message});
+    if (!options.quiet && log) *log << "leakhound: warning: " << path << ": " << message << "\n";
+  }
+
+  void Warn(const std::string& path, const std::string& message) {
+    std::lock_guard<std::mutex> lock(mu);
+    summary.warnings.push_back({path, message});
+    if (!options.quiet && log) *log << "leakhound: warning: " << path << ": " << message << "\n";
+  }
+
+  std::shared_ptr<const std::vector<Match>> Lookup(const BlobId& id) {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    auto it = cache.find(id);
+    return it == cache.end() ? nullptr : it->second;
+  }
+
+  void Publish(const BlobId& id, std::vector<Match> matches) {
+    auto shared = std::make_shared<const std::vector<Match>>(std::move(matches));
+    std::lock_guard<std::mutex> lock(cache_mu);
+    cache.emplace(id, std::move(shared));
+  }
+
+  void Record(const Origin& origin, const std::vector<Match>& matches) {
+    for (const auto& m : matches) store.Add(m, origin);
+  }
+
+  void Worker() {
+    BlobScanner scanner(rules, options.blob);
+    ScanSummary local;
+    std::string buffer;
+    BlobScanResult result;
+    for (;;) {
+      BlobInput in;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        not_empty.wait(lock, [&] { return done || !queue.empty(); });
+        if (queue.empty()) break;
+        in = std::move(queue.front());
+        queue.pop_front();
+        not_full.notify_one();
+      }
+      Process(in, scanner, buffer, result, local);
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    AddSummary(&summary, local);
+  }
+
+  void Finish(const Origin& origin, BlobScanResult& result, ScanSummary& local) {
+    ++local.blobs_scanned;
+    local.bytes_scanned += result.bytes;
+    local.matches_allowed += result.allowed;
+    local.matches_suppressed += result.suppressed;
+    if (result.truncated) {
+      ++local.truncated_blobs;
+      Warn(origin.path, "too many matches; the rest of this blob was not reported");
+    }
+    Record(origin, result.matches);
+  }
+
+  void ScanBytes(const Origin& origin, std::string_view data, BlobScanner& scanner,
+                 BlobScanResult& result, ScanSummary& local) {
+    if (!options.scan_binary && LooksBinary(data)) {
+      ++local.skipped_binary;
+      return;
+    }
+    const BlobId id = ComputeBlobId(data);
+    if (auto cached = Lookup(id)) {
+      ++local.duplicate_blobs;
+      Record(origin, *cached);
+      return;
+    }
+    std::string error;
+    if (!scanner.ScanBuffer(data, &result, &error)) {
+      Error(origin.path, error);
+      return;
+    }
+    Finish(origin, result, local);
+    Publish(id, result.matches);
+  }
+
+  void Process(BlobInput& in, BlobScanner& scanner, std::string& buffer, BlobScanResult& result,
+               ScanSummary& local) {
+    if (in.bytes) {
+      if (in.bytes->size() > options.max_file_size) {
+        ++local.skipped_too_large;
+        return;
+      }
+      ScanBytes(in.origin, *in.bytes, scanner, result, local);
+      return;
+    }
+    // O_NONBLOCK: if the path became a FIFO since it was listed, opening it must not block.
+    const int fd = ::open(in.file_path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      Error(in.file_path, std::string("cannot open: ") + std::strerror(errno));
+      return;
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      Error(in.file_path, std::string("cannot stat: ") + std::strerror(errno));
+      ::close(fd);
+      return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ++local.skipped_special;
+      ::close(fd);
+      return;
+    }
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (size > options.max_file_size) {
+      ++local.skipped_too_large;
+      ::close(fd);
+      return;
+    }
+    ::fcntl(fd, F_SETFL, 0);  // back to blocking reads for a regular file
+    std::string error;
+    if (size <= options.blob.chunk_bytes) {
+      if (!ReadAll(fd, size, &buffer, &error)) {
+        Error(in.file_path, error);
+      } else {
+        ScanBytes(in.origin, buffer, scanner, result, local);
+      }
+      ::close(fd);
+      if (buffer.capacity() > (16u << 20)) std::string().swap(buffer);
+      return;
+    }
+    const auto status = scanner.ScanFile(fd, size, !options.scan_binary, &result, &error);
+    ::close(fd);
+    switch (status) {
+      case BlobScanner::FileStatus::kBinary: ++local.skipped_binary; return;
+      case BlobScanner::FileStatus::kError: Error(in.file_path, error); return;
+      case BlobScanner::FileStatus::kScanned: Finish(in.origin, result, local); return;
+    }
+  }
+};
+
+ScanJob::ScanJob(const RuleSet& rules, ScanOptions options)
+    : state_(std::make_unique<State>(rules, options)) {}
+
+ScanJob::~ScanJob() = default;
+
+void ScanJob::Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  State& s = *state_;
+  s.log = &log;
+  int jobs = s.options.jobs > 0 ? s.options.jobs
+                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> workers;
+  for (int i = 0; i < jobs; ++i) workers.emplace_back([&s] { s.Worker(); });
+  for (auto& source : sources) source->Enumerate(s);
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.done = true;
+  }
+  s.not_empty.notify_all();
+  for (auto& t : workers) t.join();
+  s.summary.elapsed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  s.summary.rules = s.rules.size();
+}
+
+Report ScanJob::TakeReport() {
+  Report r;
+  r.rules = &state_->rules;
+  r.findings = state_->store.Take();
+  r.summary = std::move(state_->summary);
+  return r;
+}
+
+}  // namespace leakhound

@@ -1,0 +1,91 @@
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "leakhound/finding.hpp"
+
+namespace leakhound {
+
+std::string Fingerprint(std::string_view rule_id, std::string_view secret) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, rule_id.data(), rule_id.size());
+  EVP_DigestUpdate(ctx, "\0", 1);
+  EVP_DigestUpdate(ctx, secret.data(), secret.size());
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < 16; ++i) {
+    out.push_back(hex[md[i] >> 4]);
+    out.push_back(hex[md[i] & 15]);
+  }
+  return out;
+}
+
+void FindingStore::Add(const Match& match, const Origin& origin) {
+  const Rule& rule = rules_->rule(match.rule);
+  std::string fp = Fingerprint(rule.id, match.secret.Reveal());
+  std::string loc_key = origin.Key();
+  loc_key += '\0' + std::to_string(match.line) + ':' + std::to_string(match.column);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = findings_.try_emplace(fp);
+  Finding& f = it->second;
+  if (inserted) {
+    f.fingerprint = fp;
+    f.rule = match.rule;
+    f.secret = match.secret;
+    f.entropy = match.entropy;
+    f.confidence = match.confidence;
+  }
+  auto& keys = location_keys_[fp];
+  if (keys.count(loc_key)) return;
+  keys.emplace(std::move(loc_key), f.locations.size());
+  Location loc;
+  loc.origin = origin;
+  loc.line = match.line;
+  loc.column = match.column;
+  loc.offset = match.offset;
+  loc.snippet = match.snippet;
+  f.locations.push_back(std::move(loc));
+}
+
+size_t FindingStore::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return findings_.size();
+}
+
+std::vector<Finding> FindingStore::Take() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Finding> out;
+  out.reserve(findings_.size());
+  auto loc_less = [](const Location& a, const Location& b) {
+    return std::tie(a.origin.path, a.origin.source, a.origin.attributes, a.line, a.column) <
+           std::tie(b.origin.path, b.origin.source, b.origin.attributes, b.line, b.column);
+  };
+  for (auto& [fp, f] : findings_) {
+    std::sort(f.locations.begin(), f.locations.end(), loc_less);
+    out.push_back(std::move(f));
+  }
+  findings_.clear();
+  location_keys_.clear();
+  const RuleSet& rules = *rules_;
+  std::sort(out.begin(), out.end(), [&](const Finding& a, const Finding& b) {
+    const Rule& ra = rules.rule(a.rule);
+    const Rule& rb = rules.rule(b.rule);
+    if (ra.severity != rb.severity) return ra.severity > rb.severity;
+    if (ra.id != rb.id) return ra.id < rb.id;
+    const Location& la = a.locations.front();
+    const Location& lb = b.locations.front();
+    if (la.origin.path != lb.origin.path) return la.origin.path < lb.origin.path;
+    if (la.line != lb.line) return la.line < lb.line;
+    if (la.column != lb.column) return la.column < lb.column;
+    return a.fingerprint < b.fingerprint;
+  });
+  return out;
+}
+
+}  // namespace leakhound

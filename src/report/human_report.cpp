@@ -1,0 +1,115 @@
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ostream>
+
+#include "leakhound/report.hpp"
+
+namespace leakhound {
+namespace {
+
+const char* SeverityColor(Severity s) {
+  switch (s) {
+    case Severity::kCritical: return "\033[1;31m";
+    case Severity::kHigh: return "\033[31m";
+    case Severity::kMedium: return "\033[33m";
+    case Severity::kLow: return "\033[36m";
+    case Severity::kInfo: return "\033[2m";
+  }
+  return "";
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string HumanBytes(uint64_t n) {
+  char buf[32];
+  if (n >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.1f GiB", n / double(1ull << 30));
+  else if (n >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", n / double(1ull << 20));
+  else if (n >= (1ull << 10)) std::snprintf(buf, sizeof buf, "%.1f KiB", n / double(1ull << 10));
+  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+// Paths come from the scanned data: strip control bytes so they cannot drive the terminal.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) out.push_back(c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c));
+  return out;
+}
+
+}  // namespace
+
+void WriteHumanReport(const Report& report, const ReportOptions& options, std::ostream& out) {
+  const char* bold = options.color ? "\033[1m" : "";
+  const char* dim = options.color ? "\033[2m" : "";
+  const char* reset = options.color ? "\033[0m" : "";
+  for (const auto& f : report.findings) {
+    const Rule& rule = report.rules->rule(f.rule);
+    out << (options.color ? SeverityColor(rule.severity) : "") << Upper(SeverityName(rule.severity))
+        << reset << "  " << bold << rule.id << reset << "  " << rule.name << "\n";
+    out << "  secret       "
+        << (options.show_secrets ? Printable(f.secret.Reveal()) : f.secret.Redacted())
+        << "   confidence " << ConfidenceName(f.confidence);
+    char ent[16];
+    std::snprintf(ent, sizeof ent, "%.2f", f.entropy);
+    out << "   entropy " << ent << "\n";
+    out << "  fingerprint  " << f.fingerprint << "\n";
+    const size_t shown = std::min<size_t>(f.locations.size(), 20);
+    for (size_t i = 0; i < shown; ++i) {
+      const Location& l = f.locations[i];
+      out << "  " << bold << Printable(l.origin.path) << ":" << l.line << ":" << l.column << reset;
+      for (const auto& [k, v] : l.origin.attributes) out << "  " << k << "=" << Printable(v);
+      out << "\n    " << dim << l.snippet.Render(options.show_secrets) << reset << "\n";
+    }
+    if (f.locations.size() > shown)
+      out << "  ... and " << f.locations.size() - shown << " more locations (see --format json)\n";
+    out << "\n";
+  }
+  const ScanSummary& s = report.summary;
+  size_t by[5] = {0, 0, 0, 0, 0};
+  for (const auto& f : report.findings) ++by[static_cast<int>(report.rules->rule(f.rule).severity)];
+  char elapsed[32];
+  std::snprintf(elapsed, sizeof elapsed, "%.2fs", s.elapsed_seconds);
+  out << bold << report.findings.size() << " finding" << (report.findings.size() == 1 ? "" : "s")
+      << reset;
+  if (!report.findings.empty()) {
+    out << " (";
+    bool first = true;
+    for (int i = 4; i >= 0; --i) {
+      if (!by[i]) continue;
+      out << (first ? "" : ", ") << by[i] << " " << SeverityName(static_cast<Severity>(i));
+      first = false;
+    }
+    out << ")";
+  }
+  out << " in " << s.blobs_scanned << (s.blobs_scanned == 1 ? " file (" : " files (")" << HumanBytes(s.bytes_scanned) << ") in "
+      << elapsed << "\n";
+  std::string skipped;
+  auto add = [&](uint64_t n, const char* what) {
+    if (!n) return;
+    skipped += (skipped.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  };
+  add(s.duplicate_blobs, "duplicate");
+  add(s.skipped_binary, "binary");
+  add(s.skipped_too_large, "too large");
+  add(s.skipped_excluded, "excluded");
+  add(s.skipped_symlinks, "symlinks");
+  add(s.skipped_special, "special files");
+  if (!skipped.empty()) out << "skipped: " << skipped << "\n";
+  if (s.matches_allowed) out << "allowed by leakhound:allow or the allow-list: " << s.matches_allowed << "\n";
+  if (s.findings_baselined) out << "in the baseline: " << s.findings_baselined << "\n";
+  if (s.truncated_blobs) out << "blobs with too many matches (truncated): " << s.truncated_blobs << "\n";
+  if (!s.errors.empty()) {
+    out << "INCOMPLETE: " << s.errors.size() << " input" << (s.errors.size() == 1 ? "" : "s")
+        << " could not be read:\n";
+    for (size_t i = 0; i < s.errors.size() && i < 20; ++i)
+      out << "  " << Printable(s.errors[i].path) << ": " << s.errors[i].message << "\n";
+    if (s.errors.size() > 20) out << "  ... and " << s.errors.size() - 20 << " more\n";
+  }
+}
+
+}  // namespace leakhound

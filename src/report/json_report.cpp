@@ -1,0 +1,121 @@
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "leakhound/report.hpp"
+
+namespace leakhound {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+double Round2(double v) { return std::round(v * 100.0) / 100.0; }
+
+ordered_json LocationJson(const Location& loc, const ReportOptions& options) {
+  ordered_json j;
+  j["source"] = loc.origin.source;
+  j["path"] = loc.origin.path;
+  j["line"] = loc.line;
+  j["column"] = loc.column;
+  j["offset"] = loc.offset;
+  j["snippet"] = loc.snippet.Render(options.show_secrets);
+  if (!loc.origin.attributes.empty()) {
+    ordered_json attrs = ordered_json::object();
+    for (const auto& [k, v] : loc.origin.attributes) attrs[k] = v;
+    j["attributes"] = std::move(attrs);
+  }
+  return j;
+}
+
+}  // namespace
+
+ordered_json FindingJson(const Finding& f, const RuleSet& rules, const ReportOptions& options) {
+  const Rule& rule = rules.rule(f.rule);
+  ordered_json j;
+  j["fingerprint"] = f.fingerprint;
+  j["rule_id"] = rule.id;
+  j["rule_name"] = rule.name;
+  j["severity"] = SeverityName(rule.severity);
+  j["confidence"] = ConfidenceName(f.confidence);
+  j["secret"] = options.show_secrets ? f.secret.Reveal() : f.secret.Redacted();
+  j["secret_length"] = f.secret.size();
+  j["entropy"] = Round2(f.entropy);
+  j["tags"] = rule.tags;
+  ordered_json locs = ordered_json::array();
+  for (const auto& l : f.locations) locs.push_back(LocationJson(l, options));
+  j["locations"] = std::move(locs);
+  return j;
+}
+
+ordered_json SummaryJson(const Report& report) {
+  const ScanSummary& s = report.summary;
+  ordered_json j;
+  j["findings"] = report.findings.size();
+  ordered_json by_sev = ordered_json::object();
+  for (Severity sev : {Severity::kCritical, Severity::kHigh, Severity::kMedium, Severity::kLow,
+                       Severity::kInfo}) {
+    size_t n = 0;
+    for (const auto& f : report.findings) n += report.rules->rule(f.rule).severity == sev;
+    by_sev[std::string(SeverityName(sev))] = n;
+  }
+  j["by_severity"] = std::move(by_sev);
+  j["blobs_scanned"] = s.blobs_scanned;
+  j["bytes_scanned"] = s.bytes_scanned;
+  j["duplicate_blobs"] = s.duplicate_blobs;
+  j["skipped"] = {{"binary", s.skipped_binary},     {"too_large", s.skipped_too_large},
+                  {"excluded", s.skipped_excluded}, {"symlinks", s.skipped_symlinks},
+                  {"special_files", s.skipped_special}};
+  j["matches_allowed"] = s.matches_allowed;
+  j["matches_suppressed"] = s.matches_suppressed;
+  j["findings_baselined"] = s.findings_baselined;
+  j["truncated_blobs"] = s.truncated_blobs;
+  j["rules"] = s.rules;
+  ordered_json errors = ordered_json::array();
+  for (const auto& e : s.errors) errors.push_back({{"path", e.path}, {"message", e.message}});
+  j["errors"] = std::move(errors);
+  ordered_json warnings = ordered_json::array();
+  for (const auto& e : s.warnings) warnings.push_back({{"path", e.path}, {"message", e.message}});
+  j["warnings"] = std::move(warnings);
+  j["complete"] = s.errors.empty();
+  return j;
+}
+
+// Invalid UTF-8 (paths, snippets) is replaced, so the output is always valid JSON.
+std::string Dump(const ordered_json& j, int indent) {
+  return j.dump(indent, ' ', false, ordered_json::error_handler_t::replace);
+}
+
+void WriteJsonReport(const Report& report, const ReportOptions& options, std::ostream& out) {
+  ordered_json j;
+  j["tool"] = {{"name", "leakhound"}, {"version", LEAKHOUND_VERSION}};
+  ordered_json findings = ordered_json::array();
+  for (const auto& f : report.findings) findings.push_back(FindingJson(f, *report.rules, options));
+  j["findings"] = std::move(findings);
+  j["summary"] = SummaryJson(report);
+  out << Dump(j, 2) << "\n";
+}
+
+void WriteJsonlReport(const Report& report, const ReportOptions& options, std::ostream& out) {
+  for (const auto& f : report.findings) {
+    ordered_json j;
+    j["type"] = "finding";
+    j.update(FindingJson(f, *report.rules, options));
+    out << Dump(j, -1) << "\n";
+  }
+  ordered_json s;
+  s["type"] = "summary";
+  s.update(SummaryJson(report));
+  out << Dump(s, -1) << "\n";
+}
+
+void WriteReport(const Report& report, ReportFormat format, const ReportOptions& options,
+                 std::ostream& out) {
+  switch (format) {
+    case ReportFormat::kHuman: WriteHumanReport(report, options, out); break;
+    case ReportFormat::kJson: WriteJsonReport(report, options, out); break;
+    case ReportFormat::kJsonl: WriteJsonlReport(report, options, out); break;
+    case ReportFormat::kSarif: WriteSarifReport(report, options, out); break;
+  }
+}
+
+}  // namespace leakhound

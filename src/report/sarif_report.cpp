@@ -1,0 +1,124 @@
+#include <cctype>
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "leakhound/report.hpp"
+
+namespace leakhound {
+
+using nlohmann::ordered_json;
+std::string Dump(const ordered_json& j, int indent);
+
+namespace {
+
+const char* SarifLevel(Severity s) {
+  switch (s) {
+    case Severity::kCritical:
+    case Severity::kHigh: return "error";
+    case Severity::kMedium: return "warning";
+    default: return "note";
+  }
+}
+
+// GitHub's security-severity: a CVSS-like score that drives its severity labels.
+const char* SecuritySeverity(Severity s) {
+  switch (s) {
+    case Severity::kCritical: return "9.5";
+    case Severity::kHigh: return "8.0";
+    case Severity::kMedium: return "5.5";
+    case Severity::kLow: return "3.0";
+    default: return "1.0";
+  }
+}
+
+// SARIF wants relative URIs: strip "./" and percent-encode what a URI cannot hold.
+std::string ToUri(std::string_view path) {
+  while (path.substr(0, 2) == "./") path.remove_prefix(2);
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || std::strchr("-._~/!$&'()*+,;=:@", c)) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void WriteSarifReport(const Report& report, const ReportOptions& options, std::ostream& out) {
+  const RuleSet& rules = *report.rules;
+  std::set<uint32_t> used;
+  for (const auto& f : report.findings) used.insert(f.rule);
+  ordered_json rules_json = ordered_json::array();
+  std::map<uint32_t, size_t> rule_index;
+  for (uint32_t r : used) {
+    const Rule& rule = rules.rule(r);
+    rule_index[r] = rules_json.size();
+    ordered_json j;
+    j["id"] = rule.id;
+    j["name"] = rule.name;
+    j["shortDescription"] = {{"text", rule.name}};
+    j["fullDescription"] = {{"text", rule.description.empty() ? rule.name : rule.description}};
+    j["help"] = {{"text", "Rotate the secret at its provider, then remove it from the code (and "
+                          "from history). If it is not a secret, add `leakhound:allow` on the line "
+                          "or the fingerprint to a baseline."}};
+    j["defaultConfiguration"] = {{"level", SarifLevel(rule.severity)}};
+    if (!rule.references.empty()) j["helpUri"] = rule.references.front();
+    j["properties"] = {{"tags", rule.tags}, {"security-severity", SecuritySeverity(rule.severity)}};
+    rules_json.push_back(std::move(j));
+  }
+  ordered_json results = ordered_json::array();
+  for (const auto& f : report.findings) {
+    const Rule& rule = rules.rule(f.rule);
+    const std::string secret = options.show_secrets ? f.secret.Reveal() : f.secret.Redacted();
+    for (const auto& loc : f.locations) {
+      ordered_json r;
+      r["ruleId"] = rule.id;
+      r["ruleIndex"] = rule_index[f.rule];
+      r["level"] = SarifLevel(rule.severity);
+      r["message"] = {{"text", rule.name + ": " + secret + " (confidence " +
+                                   std::string(ConfidenceName(f.confidence)) + ")"}};
+      ordered_json region = {{"startLine", loc.line}, {"startColumn", loc.column},
+                             {"snippet", {{"text", loc.snippet.Render(options.show_secrets)}}}};
+      r["locations"] = ordered_json::array(
+          {{{"physicalLocation",
+             {{"artifactLocation", {{"uri", ToUri(loc.origin.path)}}}, {"region", region}}}}});
+      // Stable across runs and line moves: the finding, plus which place it is.
+      r["partialFingerprints"] = {
+          {"leakhound/v1", f.fingerprint + ":" + Fingerprint("path", loc.origin.Key())}};
+      ordered_json props = {{"fingerprint", f.fingerprint},
+                            {"confidence", ConfidenceName(f.confidence)},
+                            {"severity", SeverityName(rule.severity)}};
+      for (const auto& [k, v] : loc.origin.attributes) props[k] = v;
+      r["properties"] = std::move(props);
+      results.push_back(std::move(r));
+    }
+  }
+  ordered_json run;
+  run["tool"] = {{"driver",
+                  {{"name", "leakhound"},
+                   {"version", LEAKHOUND_VERSION},
+                   {"informationUri", "https://example.invalid/leakhound"},
+                   {"rules", std::move(rules_json)}}}};
+  run["results"] = std::move(results);
+  ordered_json notifications = ordered_json::array();
+  for (const auto& e : report.summary.errors)
+    notifications.push_back({{"level", "error"}, {"message", {{"text", e.path + ": " + e.message}}}});
+  run["invocations"] = ordered_json::array(
+      {{{"executionSuccessful", report.summary.errors.empty()},
+        {"toolExecutionNotifications", std::move(notifications)}}});
+  ordered_json sarif;
+  sarif["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  sarif["version"] = "2.1.0";
+  sarif["runs"] = ordered_json::array({std::move(run)});
+  out << Dump(sarif, 2) << "\n";
+}
+
+}  // namespace leakhound

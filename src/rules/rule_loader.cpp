@@ -1,0 +1,259 @@
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "leakhound/embedded_rules.hpp"
+#include "leakhound/rule.hpp"
+
+namespace leakhound {
+
+std::string_view SeverityName(Severity s) {
+  switch (s) {
+    case Severity::kInfo: return "info";
+    case Severity::kLow: return "low";
+    case Severity::kMedium: return "medium";
+    case Severity::kHigh: return "high";
+    case Severity::kCritical: return "critical";
+  }
+  return "?";
+}
+
+std::optional<Severity> ParseSeverity(std::string_view name) {
+  for (Severity s : {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh,
+                     Severity::kCritical})
+    if (SeverityName(s) == name) return s;
+  return std::nullopt;
+}
+
+std::string_view ConfidenceName(Confidence c) {
+  switch (c) {
+    case Confidence::kLow: return "low";
+    case Confidence::kMedium: return "medium";
+    case Confidence::kHigh: return "high";
+  }
+  return "?";
+}
+
+std::string_view ChecksumName(ChecksumKind k) {
+  switch (k) {
+    case ChecksumKind::kNone: return "none";
+    case ChecksumKind::kGithubCrc32: return "github_crc32";
+    case ChecksumKind::kJwt: return "jwt";
+    case ChecksumKind::kBase64_64: return "base64_64";
+  }
+  return "?";
+}
+
+std::optional<ChecksumKind> ParseChecksum(std::string_view name) {
+  for (ChecksumKind k : {ChecksumKind::kNone, ChecksumKind::kGithubCrc32, ChecksumKind::kJwt,
+                         ChecksumKind::kBase64_64})
+    if (ChecksumName(k) == name) return k;
+  return std::nullopt;
+}
+
+bool Rule::HasTag(std::string_view tag) const {
+  return std::find(tags.begin(), tags.end(), tag) != tags.end();
+}
+
+std::string RuleError::ToString() const {
+  std::string s = source;
+  if (!rule_id.empty()) s += ": rule " + rule_id;
+  return s + ": " + message;
+}
+
+namespace {
+
+bool ValidId(const std::string& id) {
+  // [a-z0-9_]+ parts joined by '.', at least two parts.
+  if (id.empty() || id.front() == '.' || id.back() == '.') return false;
+  bool dot = false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    if (c == '.') {
+      if (id[i - 1] == '.') return false;
+      dot = true;
+    } else if (!(std::islower(static_cast<unsigned char>(c)) ||
+                 std::isdigit(static_cast<unsigned char>(c)) || c == '_')) {
+      return false;
+    }
+  }
+  return dot;
+}
+
+std::vector<std::string> StringList(const YAML::Node& node, const char* field) {
+  std::vector<std::string> out;
+  if (!node) return out;
+  if (node.IsScalar()) {
+    out.push_back(node.as<std::string>());
+    return out;
+  }
+  if (!node.IsSequence()) throw std::runtime_error(std::string(field) + " must be a list");
+  for (const auto& item : node) {
+    if (!item.IsScalar()) throw std::runtime_error(std::string(field) + " must hold strings");
+    out.push_back(item.as<std::string>());
+  }
+  return out;
+}
+
+const std::set<std::string>& KnownFields() {
+  static const std::set<std::string> fields = {
+      "id",       "name",      "description",  "severity",           "pattern",
+      "secret_group", "keywords", "min_entropy", "checksum",         "placeholder_filter",
+      "max_length", "examples", "negative_examples", "references",   "tags"};
+  return fields;
+}
+
+Rule ParseRule(const YAML::Node& node) {
+  if (!node.IsMap()) throw std::runtime_error("a rule must be a mapping");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (!KnownFields().count(key)) throw std::runtime_error("unknown field '" + key + "'");
+  }
+  Rule r;
+  if (!node["id"] || !node["id"].IsScalar()) throw std::runtime_error("missing id");
+  r.id = node["id"].as<std::string>();
+  if (!ValidId(r.id))
+    throw std::runtime_error("bad id '" + r.id + "' (want vendor.kind, lower case)");
+  if (!node["pattern"] || !node["pattern"].IsScalar())
+    throw std::runtime_error("missing pattern");
+  r.pattern = node["pattern"].as<std::string>();
+  if (r.pattern.empty()) throw std::runtime_error("empty pattern");
+  r.name = node["name"] ? node["name"].as<std::string>() : r.id;
+  if (node["description"]) r.description = node["description"].as<std::string>();
+  if (!node["severity"]) throw std::runtime_error("missing severity");
+  auto sev = ParseSeverity(node["severity"].as<std::string>());
+  if (!sev)
+    throw std::runtime_error("bad severity '" + node["severity"].as<std::string>() +
+                             "' (critical, high, medium, low or info)");
+  r.severity = *sev;
+  if (node["secret_group"]) {
+    r.secret_group = node["secret_group"].as<int>();
+    if (r.secret_group < 0 || r.secret_group > 32)
+      throw std::runtime_error("secret_group out of range");
+  }
+  for (std::string k : StringList(node["keywords"], "keywords")) {
+    std::transform(k.begin(), k.end(), k.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (k.empty()) throw std::runtime_error("empty keyword");
+    r.keywords.push_back(std::move(k));
+  }
+  if (node["min_entropy"]) {
+    r.min_entropy = node["min_entropy"].as<double>();
+    if (r.min_entropy < 0 || r.min_entropy > 8)
+      throw std::runtime_error("min_entropy must be between 0 and 8");
+  }
+  if (node["checksum"]) {
+    auto c = ParseChecksum(node["checksum"].as<std::string>());
+    if (!c)
+      throw std::runtime_error("unknown checksum '" + node["checksum"].as<std::string>() +
+                               "' (github_crc32, jwt, base64_64)");
+    r.checksum = *c;
+  }
+  if (node["placeholder_filter"]) r.placeholder_filter = node["placeholder_filter"].as<bool>();
+  if (node["max_length"]) {
+    const int64_t m = node["max_length"].as<int64_t>();
+    if (m < 1 || m > 65536) throw std::runtime_error("max_length must be 1..65536");
+    r.max_length = static_cast<uint32_t>(m);
+  }
+  r.examples = StringList(node["examples"], "examples");
+  r.negative_examples = StringList(node["negative_examples"], "negative_examples");
+  r.references = StringList(node["references"], "references");
+  r.tags = StringList(node["tags"], "tags");
+  return r;
+}
+
+}  // namespace
+
+std::vector<Rule> LoadRulesFromYaml(std::string_view yaml_text, const std::string& source,
+                                    std::vector<RuleError>* errors) {
+  std::vector<Rule> out;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    errors->push_back({source, "", std::string("invalid YAML: ") + e.what()});
+    return out;
+  }
+  if (!root.IsMap() || !root["rules"] || !root["rules"].IsSequence()) {
+    errors->push_back({source, "", "expected a mapping with a 'rules' list"});
+    return out;
+  }
+  size_t index = 0;
+  for (const auto& node : root["rules"]) {
+    ++index;
+    std::string id;
+    try {
+      if (node.IsMap() && node["id"] && node["id"].IsScalar()) id = node["id"].as<std::string>();
+      Rule r = ParseRule(node);
+      r.source = source;
+      out.push_back(std::move(r));
+    } catch (const std::exception& e) {
+      errors->push_back(
+          {source, id.empty() ? "#" + std::to_string(index) : id, e.what()});
+    }
+  }
+  return out;
+}
+
+std::vector<Rule> LoadRulesFromDirectory(const std::string& dir, std::vector<RuleError>* errors) {
+  namespace fs = std::filesystem;
+  std::vector<Rule> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    errors->push_back({dir, "", "not a directory"});
+    return out;
+  }
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto ext = it->path().extension();
+    if ((ext == ".yaml" || ext == ".yml") && it->is_regular_file(ec)) files.push_back(it->path());
+  }
+  if (ec) errors->push_back({dir, "", "cannot list: " + ec.message()});
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) {
+      errors->push_back({f.string(), "", "cannot read"});
+      continue;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto rules = LoadRulesFromYaml(ss.str(), f.string(), errors);
+    out.insert(out.end(), std::make_move_iterator(rules.begin()),
+               std::make_move_iterator(rules.end()));
+  }
+  return out;
+}
+
+std::vector<Rule> LoadBuiltinRules(std::vector<RuleError>* errors) {
+  std::vector<Rule> out;
+  for (size_t i = 0; i < kEmbeddedRuleFileCount; ++i) {
+    auto rules = LoadRulesFromYaml(kEmbeddedRuleFiles[i].content,
+                                   std::string("<builtin>/") + kEmbeddedRuleFiles[i].name, errors);
+    out.insert(out.end(), std::make_move_iterator(rules.begin()),
+               std::make_move_iterator(rules.end()));
+  }
+  return out;
+}
+
+void MergeRules(std::vector<Rule>* base, std::vector<Rule> overrides) {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < base->size(); ++i) index[(*base)[i].id] = i;
+  for (auto& r : overrides) {
+    auto it = index.find(r.id);
+    if (it != index.end()) {
+      (*base)[it->second] = std::move(r);
+    } else {
+      index[r.id] = base->size();
+      base->push_back(std::move(r));
+    }
+  }
+}
+
+}  // namespace leakhound

@@ -1,0 +1,276 @@
+#include "leakhound/ruleset.hpp"
+
+#include <hs/hs.h>
+#include <openssl/evp.h>
+#include <re2/re2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_set>
+
+namespace leakhound {
+namespace {
+
+RE2::Options Re2Options() {
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingLatin1);  // bytes, like Hyperscan without HS_FLAG_UTF8
+  o.set_log_errors(false);
+  o.set_max_mem(32 << 20);
+  return o;
+}
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(hex[md[i] >> 4]);
+    out.push_back(hex[md[i] & 15]);
+  }
+  return out;
+}
+
+// Parses a single expression; returns its max width (UINT_MAX when unbounded) or an error.
+bool ExpressionInfo(const std::string& pattern, unsigned flags, unsigned* max_width,
+                    std::string* error) {
+  hs_expr_info_t* info = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_expression_info(pattern.c_str(), flags, &info, &err) != HS_SUCCESS) {
+    *error = err ? err->message : "unknown Hyperscan error";
+    hs_free_compile_error(err);
+    return false;
+  }
+  *max_width = info->max_width;
+  std::free(info);
+  return true;
+}
+
+std::string PlatformKey() {
+  hs_platform_info_t p{};
+  hs_populate_platform(&p);
+  std::ostringstream os;
+  os << hs_version() << '/' << p.tune << '/' << p.cpu_features;
+  return os.str();
+}
+
+constexpr char kCacheMagic[8] = {'L', 'H', 'D', 'B', '0', '0', '0', '1'};
+
+}  // namespace
+
+std::string DefaultCacheDir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/leakhound";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/leakhound";
+  return "";
+}
+
+std::string CheckPattern(const Rule& rule, bool* needs_prefilter) {
+  *needs_prefilter = false;
+  RE2 re(rule.pattern, Re2Options());
+  if (!re.ok()) return "RE2 rejects the pattern: " + re.error();
+  if (re.NumberOfCapturingGroups() < rule.secret_group)
+    return "the pattern has no capture group " + std::to_string(rule.secret_group) +
+           " for the secret";
+  unsigned width = 0;
+  std::string error;
+  if (!ExpressionInfo(rule.pattern, 0, &width, &error)) {
+    std::string prefilter_error;
+    if (!ExpressionInfo(rule.pattern, HS_FLAG_PREFILTER, &width, &prefilter_error))
+      return "Hyperscan rejects the pattern: " + error;
+    *needs_prefilter = true;
+  }
+  // A pattern that can match the empty string would report a candidate at every offset.
+  hs_expr_info_t* info = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_expression_info(rule.pattern.c_str(), *needs_prefilter ? HS_FLAG_PREFILTER : 0, &info,
+                         &err) == HS_SUCCESS) {
+    const bool empty = info->min_width == 0;
+    std::free(info);
+    if (empty) return "the pattern can match the empty string";
+  } else {
+    hs_free_compile_error(err);
+  }
+  return "";
+}
+
+RuleSet::~RuleSet() { hs_free_database(db_); }
+
+int RuleSet::Find(std::string_view id) const {
+  for (size_t i = 0; i < rules_.size(); ++i)
+    if (rules_[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+const re2::RE2& RuleSet::Regex(size_t i) const {
+  std::call_once(regex_once_[i], [&] {
+    if (!regex_[i]) regex_[i] = std::make_unique<RE2>(rules_[i].pattern, Re2Options());
+  });
+  return *regex_[i];
+}
+
+std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOptions& options,
+                                        std::vector<RuleError>* errors) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<RuleSet> set(new RuleSet());
+
+  // Duplicate ids: the first wins, the rest are errors.
+  std::unordered_set<std::string> ids;
+  std::vector<Rule> unique;
+  for (auto& r : rules) {
+    if (!ids.insert(r.id).second) {
+      errors->push_back({r.source, r.id, "duplicate rule id"});
+      continue;
+    }
+    unique.push_back(std::move(r));
+  }
+
+  std::string key_material = PlatformKey();
+  for (const auto& r : unique) {
+    key_material += '\0' + r.id + '\0' + r.pattern + '\0' + std::to_string(r.max_length);
+  }
+  set->digest_ = Sha256Hex(key_material);
+  const std::string cache_path =
+      options.cache_dir.empty() ? "" : options.cache_dir + "/hs-" + set->digest_ + ".db";
+
+  // Warm start: the database, lookbacks and prefilter flags from the cache.
+  if (!cache_path.empty()) {
+    std::ifstream in(cache_path, std::ios::binary);
+    if (in) {
+      std::string blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const size_t n = unique.size();
+      const size_t header = sizeof(kCacheMagic) + 4 + n * 5;
+      uint32_t count = 0;
+      if (blob.size() > header && std::memcmp(blob.data(), kCacheMagic, 8) == 0 &&
+          (std::memcpy(&count, blob.data() + 8, 4), count == n)) {
+        hs_database_t* db = nullptr;
+        if (hs_deserialize_database(blob.data() + header, blob.size() - header, &db) ==
+            HS_SUCCESS) {
+          set->db_ = db;
+          set->lookback_.resize(n);
+          set->prefilter_.resize(n);
+          const char* p = blob.data() + 12;
+          for (size_t i = 0; i < n; ++i, p += 5) {
+            std::memcpy(&set->lookback_[i], p, 4);
+            set->prefilter_[i] = p[4] != 0;
+          }
+          set->rules_ = std::move(unique);
+          set->regex_.resize(n);
+          set->regex_once_.reset(new std::once_flag[n]);
+          set->loaded_from_cache_ = true;
+          set->build_ms_ = std::chrono::duration<double, std::milli>(
+                               std::chrono::steady_clock::now() - t0).count();
+          return set;
+        }
+      }
+    }
+  }
+
+  // Cold start: check every pattern on its own, then compile them together.
+  std::vector<Rule> good;
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<uint32_t> lookbacks;
+  std::vector<bool> prefilter;
+  for (auto& r : unique) {
+    bool pf = false;
+    std::string problem = CheckPattern(r, &pf);
+    if (!problem.empty()) {
+      errors->push_back({r.source, r.id, problem});
+      continue;
+    }
+    unsigned width = 0;
+    std::string ignored;
+    ExpressionInfo(r.pattern, pf ? HS_FLAG_PREFILTER : 0, &width, &ignored);
+    lookbacks.push_back(width == UINT_MAX ? r.max_length : std::min<unsigned>(width, r.max_length));
+    prefilter.push_back(pf);
+    regexes.push_back(std::make_unique<RE2>(r.pattern, Re2Options()));
+    good.push_back(std::move(r));
+  }
+  if (good.empty()) {
+    errors->push_back({"<ruleset>", "", "no usable rules"});
+    return nullptr;
+  }
+
+  // A pattern can pass on its own and still fail in the database (resource limits): make it a
+  // prefilter, or drop it, and try again.
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flags, hs_ids;
+    for (size_t i = 0; i < good.size(); ++i) {
+      exprs.push_back(good[i].pattern.c_str());
+      flags.push_back(prefilter[i] ? HS_FLAG_PREFILTER : 0);
+      hs_ids.push_back(static_cast<unsigned>(i));
+    }
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_multi(exprs.data(), flags.data(), hs_ids.data(),
+                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
+                         &err) == HS_SUCCESS) {
+      set->db_ = db;
+      break;
+    }
+    const int bad = err ? err->expression : -1;
+    const std::string message = err ? err->message : "unknown error";
+    hs_free_compile_error(err);
+    if (bad < 0 || static_cast<size_t>(bad) >= good.size()) {
+      errors->push_back({"<ruleset>", "", "Hyperscan compile failed: " + message});
+      return nullptr;
+    }
+    if (!prefilter[bad]) {
+      prefilter[bad] = true;
+      continue;
+    }
+    errors->push_back({good[bad].source, good[bad].id, "Hyperscan cannot compile: " + message});
+    good.erase(good.begin() + bad);
+    regexes.erase(regexes.begin() + bad);
+    lookbacks.erase(lookbacks.begin() + bad);
+    prefilter.erase(prefilter.begin() + bad);
+    if (good.empty()) return nullptr;
+  }
+  if (!set->db_) return nullptr;
+
+  const size_t n = good.size();
+  set->rules_ = std::move(good);
+  set->regex_ = std::move(regexes);
+  set->regex_once_.reset(new std::once_flag[n]);
+  set->lookback_ = std::move(lookbacks);
+  set->prefilter_ = std::move(prefilter);
+
+  // The cache is keyed on the rules that were asked for; only a clean build is cached, so a
+  // warm start never hides an error.
+  if (!cache_path.empty() && set->rules_.size() == ids.size()) {
+    char* bytes = nullptr;
+    size_t length = 0;
+    if (hs_serialize_database(set->db_, &bytes, &length) == HS_SUCCESS) {
+      std::error_code ec;
+      std::filesystem::create_directories(options.cache_dir, ec);
+      const std::string tmp = cache_path + ".tmp." + std::to_string(getpid());
+      {
+        std::ofstream out(tmp, std::ios::binary);
+        const uint32_t count = static_cast<uint32_t>(n);
+        out.write(kCacheMagic, 8);
+        out.write(reinterpret_cast<const char*>(&count), 4);
+        for (size_t i = 0; i < n; ++i) {
+          out.write(reinterpret_cast<const char*>(&set->lookback_[i]), 4);
+          const char pf = set->prefilter_[i] ? 1 : 0;
+          out.write(&pf, 1);
+        }
+        out.write(bytes, static_cast<std::streamsize>(length));
+      }
+      std::free(bytes);
+      if (std::rename(tmp.c_str(), cache_path.c_str()) != 0) std::remove(tmp.c_str());
+    }
+  }
+  set->build_ms_ =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return set;
+}
+
+}  // namespace leakhound

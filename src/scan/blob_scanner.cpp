@@ -1,0 +1,247 @@
+#include "leakhound/blob_scanner.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "leakhound/config.hpp"
+
+namespace leakhound {
+namespace {
+
+constexpr size_t kSnippetBefore = 60;
+constexpr size_t kSnippetMax = 240;
+constexpr std::string_view kAllowMarker = "leakhound:allow";
+
+uint64_t CountNewlines(const char* p, size_t n) {
+  uint64_t count = 0;
+  const char* end = p + n;
+  while ((p = static_cast<const char*>(std::memchr(p, '\n', end - p))) != nullptr) {
+    ++count;
+    ++p;
+  }
+  return count;
+}
+
+// Reads up to `n` bytes at the current position; returns bytes read, or -1 with errno.
+ssize_t ReadFully(int fd, char* buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::read(fd, buf + got, n - got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  return static_cast<ssize_t>(got);
+}
+
+}  // namespace
+
+bool ReadAll(int fd, uint64_t size, std::string* out, std::string* error) {
+  out->resize(size);
+  const ssize_t got = ReadFully(fd, out->data(), size);
+  if (got < 0) {
+    *error = std::string("read failed: ") + std::strerror(errno);
+    out->clear();
+    return false;
+  }
+  out->resize(static_cast<size_t>(got));
+  return true;
+}
+
+bool LooksBinary(std::string_view data) {
+  return std::memchr(data.data(), '\0', std::min<size_t>(data.size(), 8192)) != nullptr;
+}
+
+std::string Snippet::Render(bool reveal) const {
+  std::string out;
+  if (truncated_left) out += "...";
+  size_t pos = 0;
+  auto append_plain = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      out.push_back(c < 0x20 || c == 0x7f ? ' ' : static_cast<char>(c));
+    }
+  };
+  for (const auto& [b, e] : spans) {
+    if (b < pos) continue;  // overlapping span: already covered
+    append_plain(pos, b);
+    if (reveal) {
+      append_plain(b, e);
+    } else {
+      out += Redact(std::string_view(text).substr(b, e - b));
+    }
+    pos = e;
+  }
+  append_plain(pos, text.size());
+  if (truncated_right) out += "...";
+  return out;
+}
+
+BlobScanner::BlobScanner(const RuleSet& rules, BlobScanOptions options)
+    : scanner_(rules, options.limits), options_(options) {}
+
+bool BlobScanner::ScanBuffer(std::string_view data, BlobScanResult* result, std::string* error) {
+  result->matches.clear();
+  result->bytes = data.size();
+  stats_ = {};
+  if (!scanner_.Scan(data, &raw_, &stats_, error)) return false;
+  Collect(data, 0, 0, 0, result);
+  result->truncated = result->truncated || stats_.truncated;
+  return true;
+}
+
+BlobScanner::FileStatus BlobScanner::ScanFile(int fd, uint64_t size, bool skip_binary,
+                                              BlobScanResult* result, std::string* error) {
+  result->matches.clear();
+  result->bytes = 0;
+  result->truncated = false;
+  stats_ = {};
+  const uint64_t chunk = std::max<uint64_t>(options_.chunk_bytes, 2 * options_.chunk_overlap);
+  if (size <= chunk) {
+    if (!ReadAll(fd, size, &buffer_, error)) return FileStatus::kError;
+    if (skip_binary && LooksBinary(buffer_)) return FileStatus::kBinary;
+    result->id = ComputeBlobId(buffer_);
+    return ScanBuffer(buffer_, result, error) ? FileStatus::kScanned : FileStatus::kError;
+  }
+
+  // Large file: chunks of `chunk` new bytes, each scanned with the last `overlap` bytes of the
+  // previous one in front, so a secret that straddles a boundary is still seen whole.
+  const uint64_t overlap = options_.chunk_overlap;
+  BlobIdHasher hasher;
+  hasher.Begin(size);
+  uint64_t base = 0;       // blob offset of buffer_[0]
+  uint64_t line_base = 0;  // newlines before buffer_[0]
+  uint64_t total = 0;      // bytes read so far
+  size_t kept = 0;         // overlap bytes at the front of buffer_
+  buffer_.resize(chunk + overlap);
+  while (total < size) {
+    const uint64_t want = std::min<uint64_t>(chunk, size - total);
+    const ssize_t got = ReadFully(fd, buffer_.data() + kept, want);
+    if (got < 0) {
+      *error = std::string("read failed at offset ") + std::to_string(total) + ": " +
+               std::strerror(errno);
+      return FileStatus::kError;
+    }
+    if (got == 0) break;  // the file shrank while we read it: scan what there was
+    if (total == 0 && skip_binary &&
+        LooksBinary(std::string_view(buffer_.data(), static_cast<size_t>(got))))
+      return FileStatus::kBinary;
+    const std::string_view data(buffer_.data(), kept + static_cast<size_t>(got));
+    hasher.Update(data.substr(kept));
+    if (!scanner_.Scan(data, &raw_, &stats_, error)) return FileStatus::kError;
+    Collect(data, base, line_base, total, result);
+    total += static_cast<uint64_t>(got);
+    // Keep the tail as the next chunk's overlap.
+    const size_t next_kept = static_cast<size_t>(std::min<uint64_t>(overlap, data.size()));
+    const size_t drop = data.size() - next_kept;
+    line_base += CountNewlines(data.data(), drop);
+    base += drop;
+    std::memmove(buffer_.data(), buffer_.data() + drop, next_kept);
+    kept = next_kept;
+  }
+  result->bytes = total;
+  result->id = hasher.Finish();
+  result->truncated = result->truncated || stats_.truncated;
+  std::string().swap(buffer_);  // do not hold a large buffer between files
+  return FileStatus::kScanned;
+}
+
+void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_base,
+                          uint64_t accept_from, BlobScanResult* result) {
+  const RuleSet& rules = scanner_.rules();
+  // Specific rules win over generic ones where their secrets overlap: index the specific
+  // matches' spans (sorted by start) with a running maximum of their ends.
+  std::vector<std::pair<uint64_t, uint64_t>> specific;
+  for (const auto& m : raw_)
+    if (!rules.rule(m.rule).IsGeneric()) specific.emplace_back(m.secret_start, m.secret_end);
+  std::vector<uint64_t> specific_max_end(specific.size());
+  for (size_t i = 0; i < specific.size(); ++i)
+    specific_max_end[i] = std::max(i ? specific_max_end[i - 1] : 0, specific[i].second);
+  std::vector<uint64_t> all_max_end(raw_.size());
+  for (size_t i = 0; i < raw_.size(); ++i)
+    all_max_end[i] = std::max(i ? all_max_end[i - 1] : 0, raw_[i].secret_end);
+
+  uint64_t cursor = 0, cursor_line = line_base;
+  for (size_t i = 0; i < raw_.size(); ++i) {
+    const RawMatch& m = raw_[i];
+    if (base + m.secret_end <= accept_from) continue;  // seen in the previous chunk
+    if (rules.rule(m.rule).IsGeneric() && !specific.empty()) {
+      auto it = std::lower_bound(specific.begin(), specific.end(),
+                                 std::make_pair(m.secret_end, uint64_t{0}));
+      if (it != specific.begin() && specific_max_end[(it - specific.begin()) - 1] > m.secret_start) {
+        ++result->suppressed;
+        continue;
+      }
+    }
+    const std::string_view secret = chunk.substr(m.secret_start, m.secret_end - m.secret_start);
+    // The secret's line: [ls, le).
+    const char* start_ptr = chunk.data() + m.secret_start;
+    const void* nl_before = m.secret_start
+        ? memrchr(chunk.data(), '\n', m.secret_start) : nullptr;
+    const uint64_t ls = nl_before ? static_cast<const char*>(nl_before) - chunk.data() + 1 : 0;
+    const void* nl_after = std::memchr(start_ptr, '\n', chunk.size() - m.secret_start);
+    const uint64_t le = nl_after ? static_cast<const char*>(nl_after) - chunk.data() : chunk.size();
+    const std::string_view line = chunk.substr(ls, le - ls);
+    if (line.find(kAllowMarker) != std::string_view::npos ||
+        (options_.allow && options_.allow->Allows(secret))) {
+      ++result->allowed;
+      continue;
+    }
+    if (result->matches.size() >= options_.limits.max_matches) {
+      result->truncated = true;
+      break;
+    }
+    cursor_line += CountNewlines(chunk.data() + cursor, m.secret_start - cursor);
+    cursor = m.secret_start;
+
+    Match out;
+    out.rule = m.rule;
+    out.secret = Secret(std::string(secret));
+    out.entropy = m.entropy;
+    out.confidence = m.confidence;
+    out.offset = base + m.secret_start;
+    out.line = cursor_line + 1;
+    out.column = m.secret_start - ls + 1;
+
+    // Snippet: a window of the line around the secret's start, every secret in it marked.
+    const uint64_t wb = std::max<uint64_t>(ls, m.secret_start > kSnippetBefore
+                                                   ? m.secret_start - kSnippetBefore : 0);
+    const uint64_t we = std::min<uint64_t>(le, wb + kSnippetMax);
+    Snippet& snip = out.snippet;
+    snip.text.assign(chunk.substr(wb, we - wb));
+    snip.truncated_left = wb > ls;
+    snip.truncated_right = we < le;
+    // Matches starting before `we`, walking back while some earlier one may still reach `wb`.
+    size_t j = std::upper_bound(raw_.begin(), raw_.end(), we,
+                                [](uint64_t v, const RawMatch& r) { return v <= r.secret_start; }) -
+               raw_.begin();
+    while (j > 0 && all_max_end[j - 1] > wb) {
+      --j;
+      const RawMatch& o = raw_[j];
+      if (o.secret_end <= wb || o.secret_start >= we) continue;
+      const uint32_t b = static_cast<uint32_t>(std::max(o.secret_start, wb) - wb);
+      const uint32_t e = static_cast<uint32_t>(std::min(o.secret_end, we) - wb);
+      snip.spans.emplace_back(b, e);
+    }
+    std::sort(snip.spans.begin(), snip.spans.end());
+    // Merge overlaps so that rendering redacts every byte of every secret.
+    size_t w = 0;
+    for (size_t k = 0; k < snip.spans.size(); ++k) {
+      if (w > 0 && snip.spans[k].first <= snip.spans[w - 1].second) {
+        snip.spans[w - 1].second = std::max(snip.spans[w - 1].second, snip.spans[k].second);
+      } else {
+        snip.spans[w++] = snip.spans[k];
+      }
+    }
+    snip.spans.resize(w);
+    result->matches.push_back(std::move(out));
+  }
+}
+
+}  // namespace leakhound

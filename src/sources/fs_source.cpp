@@ -1,0 +1,139 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "leakhound/source.hpp"
+
+namespace leakhound {
+namespace {
+constexpr int kMaxDepth = 1024;
+
+std::string Join(const std::string& a, const std::string& b) {
+  if (a.empty() || a == ".") return b;  // "./x" reads better as "x"
+  if (a.back() == '/') return a + b;
+  return a + "/" + b;
+}
+}  // namespace
+
+FsSource::FsSource(std::string root, FsOptions options)
+    : root_(std::move(root)), options_(options) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+void FsSource::Enumerate(BlobSink& sink) {
+  struct stat st;
+  if (::stat(root_.c_str(), &st) != 0) {
+    sink.Error(root_, std::strerror(errno));
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    active_dirs_.clear();
+    active_dirs_.emplace_back(st.st_dev, st.st_ino);
+    Walk(root_, "", sink, 0);
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    sink.Skipped(SkipReason::kSpecialFile, root_);
+    return;
+  }
+  BlobInput in;
+  in.origin.path = root_;
+  in.file_path = root_;
+  sink.Push(std::move(in));
+}
+
+void FsSource::Walk(const std::string& dir, const std::string& rel, BlobSink& sink, int depth) {
+  if (depth > kMaxDepth) {
+    sink.Error(dir, "directory nesting deeper than " + std::to_string(kMaxDepth) +
+                        " levels; not descending further");
+    return;
+  }
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    sink.Error(dir, std::string("cannot open directory: ") + std::strerror(errno));
+    return;
+  }
+  // Read all names first and sort them, so the walk (and so the report order of equal
+  // findings) does not depend on the filesystem.
+  std::vector<std::pair<std::string, unsigned char>> entries;
+  errno = 0;
+  while (dirent* e = ::readdir(d)) {
+    const char* n = e->d_name;
+    if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+    entries.emplace_back(n, e->d_type);
+  }
+  if (errno != 0) sink.Error(dir, std::string("cannot list directory: ") + std::strerror(errno));
+  const int dfd = ::dirfd(d);
+  std::sort(entries.begin(), entries.end());
+  for (auto& [name, type] : entries) {
+    const std::string path = Join(dir, name);
+    const std::string rel_path = rel.empty() ? name : rel + "/" + name;
+    if (type == DT_UNKNOWN) {
+      struct stat st;
+      if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        sink.Error(path, std::strerror(errno));
+        continue;
+      }
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
+             : S_ISLNK(st.st_mode) ? DT_LNK : DT_FIFO;
+    }
+    bool is_dir = type == DT_DIR;
+    if (type == DT_LNK) {
+      if (!options_.follow_symlinks) {
+        sink.Skipped(SkipReason::kSymlink, path);
+        continue;
+      }
+      struct stat st;
+      if (::stat(path.c_str(), &st) != 0) {
+        sink.Error(path, std::string("broken symlink: ") + std::strerror(errno));
+        continue;
+      }
+      if (S_ISDIR(st.st_mode)) {
+        const std::pair<uint64_t, uint64_t> key(st.st_dev, st.st_ino);
+        if (std::find(active_dirs_.begin(), active_dirs_.end(), key) != active_dirs_.end()) {
+          sink.Error(path, "symlink loop; not followed");
+          continue;
+        }
+        is_dir = true;
+      } else if (S_ISREG(st.st_mode)) {
+        type = DT_REG;
+      } else {
+        sink.Skipped(SkipReason::kSpecialFile, path);
+        continue;
+      }
+    }
+    if (is_dir) {
+      if (name == ".git") continue;
+      if (options_.exclude && options_.exclude->Excluded(rel_path, true)) {
+        sink.Skipped(SkipReason::kExcluded, path);
+        continue;
+      }
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0) active_dirs_.emplace_back(st.st_dev, st.st_ino);
+      else active_dirs_.emplace_back(0, 0);
+      Walk(path, rel_path, sink, depth + 1);
+      active_dirs_.pop_back();
+      continue;
+    }
+    if (type != DT_REG) {
+      sink.Skipped(SkipReason::kSpecialFile, path);
+      continue;
+    }
+    if (options_.exclude && options_.exclude->Excluded(rel_path, false)) {
+      sink.Skipped(SkipReason::kExcluded, path);
+      continue;
+    }
+    BlobInput in;
+    in.origin.path = path;
+    in.file_path = path;
+    sink.Push(std::move(in));
+  }
+  ::closedir(d);
+}
+
+}  // namespace leakhound
