@@ -86,7 +86,8 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
     }
     out << ")";
   }
-  out << " in " << s.blobs_scanned << (s.blobs_scanned == 1 ? " file (" : " files (")" << HumanBytes(s.bytes_scanned) << ") in "
+  out << " in " << s.blobs_scanned << (s.blobs_scanned == 1 ? " file (" : " files (")
+      << HumanBytes(s.bytes_scanned) << ") in "
       << elapsed << "\n";
   std::string skipped;
   auto add = [&](uint64_t n, const char* what) {
