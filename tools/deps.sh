@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages leakhound needs to build, test and benchmark, when missing.
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git python3 python3-yaml
+  libhyperscan-dev libre2-dev libarchive-dev nlohmann-json3-dev libcli11-dev catch2
+  libyaml-cpp-dev libssl-dev zlib1g-dev libgit2-dev libcurl4-openssl-dev
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  PACKAGES+=(ripgrep yara hyperfine time linux-source-6.1 xz-utils)
+fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  echo "deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "deps: installing with apt-get: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
