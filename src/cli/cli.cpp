@@ -15,6 +15,7 @@
 #include "leakhound/config.hpp"
 #include "leakhound/pipeline.hpp"
 #include "leakhound/report.hpp"
+#include "leakhound/rule_check.hpp"
 #include "leakhound/ruleset.hpp"
 
 namespace leakhound {
@@ -242,69 +243,23 @@ int RulesListCommand(const RuleOptions& ro, const std::string& format, std::ostr
   return kExitClean;
 }
 
-// Checks rules: unique ids, patterns in both engines, a secret group, examples that fire and
-// negative examples that do not, through the full engine.
-int RulesCheckCommand(const std::string& dir, std::ostream& out, std::ostream& err) {
+// `rules check [DIR]`: exit 0 when every rule passes, 1 when any has a problem.
+int RulesCheckCommand(const std::string& dir, std::ostream& out) {
   std::vector<RuleError> load_errors;
   std::vector<Rule> checked = dir.empty() ? LoadBuiltinRules(&load_errors)
                                           : LoadRulesFromDirectory(dir, &load_errors);
-  std::vector<std::string> problems;
-  for (const auto& e : load_errors) problems.push_back(e.ToString());
-  std::set<std::string> seen;
-  for (const auto& r : checked)
-    if (!seen.insert(r.id).second) problems.push_back(r.source + ": rule " + r.id + ": duplicate id");
-  for (const auto& r : checked) {
-    bool pf = false;
-    const std::string p = CheckPattern(r, &pf);
-    if (!p.empty()) problems.push_back(r.source + ": rule " + r.id + ": " + p);
-    if (r.examples.empty()) problems.push_back(r.source + ": rule " + r.id + ": no examples");
-    if (r.negative_examples.empty())
-      problems.push_back(r.source + ": rule " + r.id + ": no negative_examples");
-  }
-  // The engine the examples run through: built-ins plus the checked rules.
-  std::vector<Rule> all;
+  std::vector<Rule> context;
   if (!dir.empty()) {
     std::vector<RuleError> ignored;
-    all = LoadBuiltinRules(&ignored);
+    context = LoadBuiltinRules(&ignored);
   }
-  MergeRules(&all, checked);
-  std::vector<RuleError> build_errors;
-  auto set = RuleSet::Build(std::move(all), RuleSetOptions{}, &build_errors);
-  for (const auto& e : build_errors) {
-    std::string s = e.ToString();
-    if (std::find(problems.begin(), problems.end(), s) == problems.end()) problems.push_back(s);
-  }
-  size_t examples = 0;
-  if (set) {
-    BlobScanner scanner(*set, BlobScanOptions{});
-    BlobScanResult result;
-    std::string error;
-    for (const auto& r : checked) {
-      const int idx = set->Find(r.id);
-      if (idx < 0) continue;  // already reported as a build error
-      auto fires = [&](const std::string& text) {
-        if (!scanner.ScanBuffer(text, &result, &error)) return false;
-        for (const auto& m : result.matches)
-          if (m.rule == static_cast<uint32_t>(idx)) return true;
-        return false;
-      };
-      for (const auto& ex : r.examples) {
-        ++examples;
-        if (!fires(ex))
-          problems.push_back(r.source + ": rule " + r.id + ": example does not fire: " +
-                             Redact(ex));
-      }
-      for (const auto& ex : r.negative_examples) {
-        ++examples;
-        if (fires(ex))
-          problems.push_back(r.source + ": rule " + r.id + ": negative example fires: " +
-                             Redact(ex));
-      }
-    }
-  }
+  RuleCheckResult result = CheckRules(checked, context);
+  std::vector<std::string> problems;
+  for (const auto& e : load_errors) problems.push_back(e.ToString());
+  problems.insert(problems.end(), result.problems.begin(), result.problems.end());
   for (const auto& p : problems) out << p << "\n";
-  out << checked.size() << " rules, " << examples << " examples checked, " << problems.size()
-      << " problem" << (problems.size() == 1 ? "" : "s") << "\n";
+  out << result.rules << " rules, " << result.examples << " examples checked, "
+      << problems.size() << " problem" << (problems.size() == 1 ? "" : "s") << "\n";
   return problems.empty() ? kExitClean : kExitFindings;
 }
 
@@ -363,7 +318,7 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
     }
     if (*scan) return ScanCommand(ro, so, out, err);
     if (*list) return RulesListCommand(ro, list_format, out, err);
-    if (*check) return RulesCheckCommand(check_dir, out, err);
+    if (*check) return RulesCheckCommand(check_dir, out);
     if (*create) return BaselineCreateCommand(ro, so, baseline_out, out, err);
   } catch (const ConfigError& e) {
     err << "leakhound: " << e.what() << "\n";

@@ -105,7 +105,6 @@ void WriteSarifReport(const Report& report, const ReportOptions& options, std::o
   run["tool"] = {{"driver",
                   {{"name", "leakhound"},
                    {"version", LEAKHOUND_VERSION},
-                   {"informationUri", "https://example.invalid/leakhound"},
                    {"rules", std::move(rules_json)}}}};
   run["results"] = std::move(results);
   ordered_json notifications = ordered_json::array();

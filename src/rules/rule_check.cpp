@@ -1,0 +1,66 @@
+#include "leakhound/rule_check.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "leakhound/blob_scanner.hpp"
+#include "leakhound/secret.hpp"
+
+namespace leakhound {
+
+void CheckExamples(const RuleSet& set, const Rule& rule, RuleCheckResult* result) {
+  const int idx = set.Find(rule.id);
+  if (idx < 0) {
+    result->problems.push_back(rule.source + ": rule " + rule.id + ": not in the built rule set");
+    return;
+  }
+  thread_local BlobScanResult scan;
+  BlobScanner scanner(set, BlobScanOptions{});
+  auto fires = [&](const std::string& text) {
+    std::string error;
+    if (!scanner.ScanBuffer(text, &scan, &error)) return false;
+    return std::any_of(scan.matches.begin(), scan.matches.end(),
+                       [&](const Match& m) { return m.rule == static_cast<uint32_t>(idx); });
+  };
+  const std::string where = rule.source + ": rule " + rule.id + ": ";
+  for (const auto& ex : rule.examples) {
+    ++result->examples;
+    if (!fires(ex)) result->problems.push_back(where + "example does not fire: " + Redact(ex));
+  }
+  for (const auto& ex : rule.negative_examples) {
+    ++result->examples;
+    if (fires(ex)) result->problems.push_back(where + "negative example fires: " + Redact(ex));
+  }
+}
+
+RuleCheckResult CheckRules(const std::vector<Rule>& checked, const std::vector<Rule>& context) {
+  RuleCheckResult result;
+  result.rules = checked.size();
+  std::set<std::string> seen;
+  for (const auto& r : checked) {
+    const std::string where = r.source + ": rule " + r.id + ": ";
+    if (!seen.insert(r.id).second) result.problems.push_back(where + "duplicate id");
+    bool prefilter = false;
+    const std::string p = CheckPattern(r, &prefilter);
+    if (!p.empty()) result.problems.push_back(where + p);
+    if (r.examples.empty()) result.problems.push_back(where + "no examples");
+    if (r.negative_examples.empty()) result.problems.push_back(where + "no negative_examples");
+  }
+  std::vector<Rule> all = context;
+  MergeRules(&all, checked);
+  std::vector<RuleError> build_errors;
+  auto set = RuleSet::Build(std::move(all), RuleSetOptions{}, &build_errors);
+  for (const auto& e : build_errors) {
+    const std::string s = e.ToString();
+    // CheckPattern already reported pattern problems in the same words.
+    bool dup = std::any_of(result.problems.begin(), result.problems.end(),
+                           [&](const std::string& p) { return p == s; });
+    if (!dup) result.problems.push_back(s);
+  }
+  if (set)
+    for (const auto& r : checked)
+      if (set->Find(r.id) >= 0) CheckExamples(*set, r, &result);
+  return result;
+}
+
+}  // namespace leakhound
