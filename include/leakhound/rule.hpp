@@ -61,8 +61,17 @@ std::vector<Rule> LoadRulesFromYaml(std::string_view yaml_text, const std::strin
 // is an error.
 std::vector<Rule> LoadRulesFromDirectory(const std::string& dir, std::vector<RuleError>* errors);
 
-// The rules compiled into the binary.
+// The rules compiled into the binary. With a `cache_dir`, the parsed rules (without their
+// examples, which only `rules check` needs) are cached there, keyed by a hash of the embedded
+// files, because parsing the YAML costs more than the rest of a warm start.
 std::vector<Rule> LoadBuiltinRules(std::vector<RuleError>* errors);
+std::vector<Rule> LoadBuiltinRulesCached(const std::string& cache_dir,
+                                         std::vector<RuleError>* errors);
+
+// Reads a whole file; false when it cannot be opened or read.
+bool ReadWholeFile(const std::string& path, std::string* out);
+// Writes a file atomically (temporary file, then rename); false on failure.
+bool WriteFileAtomic(const std::string& path, std::string_view data);
 
 // Merges `overrides` into `base`: a rule with an id already present replaces it.
 void MergeRules(std::vector<Rule>* base, std::vector<Rule> overrides);

@@ -92,7 +92,10 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options) {
 std::unique_ptr<RuleSet> LoadRuleSet(const RuleOptions& ro, const Config& config,
                                      std::ostream& err) {
   std::vector<RuleError> errors;
-  std::vector<Rule> rules = LoadBuiltinRules(&errors);
+  RuleSetOptions options;
+  const char* env_no_cache = std::getenv("LEAKHOUND_NO_CACHE");
+  if (!ro.no_cache && !(env_no_cache && *env_no_cache)) options.cache_dir = DefaultCacheDir();
+  std::vector<Rule> rules = LoadBuiltinRulesCached(options.cache_dir, &errors);
   for (const auto& d : config.rules_dirs) MergeRules(&rules, LoadRulesFromDirectory(d, &errors));
   if (!config.rules.empty()) MergeRules(&rules, config.rules);
   for (const auto& d : ro.rules_dirs) MergeRules(&rules, LoadRulesFromDirectory(d, &errors));
@@ -105,9 +108,6 @@ std::unique_ptr<RuleSet> LoadRuleSet(const RuleOptions& ro, const Config& config
   rules.erase(std::remove_if(rules.begin(), rules.end(),
                              [&](const Rule& r) { return disabled.count(r.id) > 0; }),
               rules.end());
-  RuleSetOptions options;
-  const char* env_no_cache = std::getenv("LEAKHOUND_NO_CACHE");
-  if (!ro.no_cache && !(env_no_cache && *env_no_cache)) options.cache_dir = DefaultCacheDir();
   auto set = RuleSet::Build(std::move(rules), options, &errors);
   if (!errors.empty()) {
     std::string msg = "invalid rules:";

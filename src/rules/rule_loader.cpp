@@ -1,6 +1,13 @@
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <cstring>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -240,6 +247,135 @@ std::vector<Rule> LoadBuiltinRules(std::vector<RuleError>* errors) {
                std::make_move_iterator(rules.end()));
   }
   return out;
+}
+
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  if (ok) {
+    out->resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (ok && got < out->size()) {
+      const ssize_t r = ::read(fd, out->data() + got, out->size() - got);
+      if (r <= 0) ok = false;
+      else got += static_cast<size_t>(r);
+    }
+  }
+  ::close(fd);
+  return ok;
+}
+
+bool WriteFileAtomic(const std::string& path, std::string_view data) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out.good()) {
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+std::string EmbeddedDigest() {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  const std::string version = std::string(LEAKHOUND_VERSION) + "/rules-cache-1";
+  EVP_DigestUpdate(ctx, version.data(), version.size() + 1);
+  for (size_t i = 0; i < kEmbeddedRuleFileCount; ++i) {
+    EVP_DigestUpdate(ctx, kEmbeddedRuleFiles[i].name, std::strlen(kEmbeddedRuleFiles[i].name) + 1);
+    EVP_DigestUpdate(ctx, kEmbeddedRuleFiles[i].content,
+                     std::strlen(kEmbeddedRuleFiles[i].content) + 1);
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < 16; ++i) {
+    out.push_back(hex[md[i] >> 4]);
+    out.push_back(hex[md[i] & 15]);
+  }
+  return out;
+}
+
+nlohmann::json RuleToJson(const Rule& r) {
+  return {{"id", r.id},
+          {"name", r.name},
+          {"description", r.description},
+          {"severity", static_cast<int>(r.severity)},
+          {"pattern", r.pattern},
+          {"secret_group", r.secret_group},
+          {"keywords", r.keywords},
+          {"min_entropy", r.min_entropy},
+          {"checksum", static_cast<int>(r.checksum)},
+          {"placeholder_filter", r.placeholder_filter},
+          {"max_length", r.max_length},
+          {"references", r.references},
+          {"tags", r.tags},
+          {"source", r.source}};
+}
+
+Rule RuleFromJson(const nlohmann::json& j) {
+  Rule r;
+  r.id = j.at("id").get<std::string>();
+  r.name = j.at("name").get<std::string>();
+  r.description = j.at("description").get<std::string>();
+  r.severity = static_cast<Severity>(j.at("severity").get<int>());
+  r.pattern = j.at("pattern").get<std::string>();
+  r.secret_group = j.at("secret_group").get<int>();
+  r.keywords = j.at("keywords").get<std::vector<std::string>>();
+  r.min_entropy = j.at("min_entropy").get<double>();
+  r.checksum = static_cast<ChecksumKind>(j.at("checksum").get<int>());
+  r.placeholder_filter = j.at("placeholder_filter").get<bool>();
+  r.max_length = j.at("max_length").get<uint32_t>();
+  r.references = j.at("references").get<std::vector<std::string>>();
+  r.tags = j.at("tags").get<std::vector<std::string>>();
+  r.source = j.at("source").get<std::string>();
+  return r;
+}
+
+}  // namespace
+
+std::vector<Rule> LoadBuiltinRulesCached(const std::string& cache_dir,
+                                         std::vector<RuleError>* errors) {
+  if (cache_dir.empty()) return LoadBuiltinRules(errors);
+  const std::string path = cache_dir + "/rules-" + EmbeddedDigest() + ".json";
+  std::string text;
+  if (ReadWholeFile(path, &text)) {
+    auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_array()) {
+      try {
+        std::vector<Rule> out;
+        out.reserve(j.size());
+        for (const auto& item : j) out.push_back(RuleFromJson(item));
+        return out;
+      } catch (const nlohmann::json::exception&) {
+        // A damaged cache: fall through and parse the YAML.
+      }
+    }
+  }
+  std::vector<RuleError> local;
+  std::vector<Rule> rules = LoadBuiltinRules(&local);
+  if (local.empty()) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& r : rules) arr.push_back(RuleToJson(r));
+    WriteFileAtomic(path, arr.dump());
+  }
+  errors->insert(errors->end(), local.begin(), local.end());
+  return rules;
 }
 
 void MergeRules(std::vector<Rule>* base, std::vector<Rule> overrides) {

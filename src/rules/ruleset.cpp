@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -60,6 +61,20 @@ std::string PlatformKey() {
   std::ostringstream os;
   os << hs_version() << '/' << p.tune << '/' << p.cpu_features;
   return os.str();
+}
+
+// Keeps the cache directory small: the newest few entries of each kind stay.
+void PruneCache(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, fs::path>> entries;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind("hs-", 0) == 0 || name.rfind("rules-", 0) == 0)
+      entries.emplace_back(it->last_write_time(ec), it->path());
+  }
+  std::sort(entries.begin(), entries.end(), std::greater<>());
+  for (size_t i = 16; i < entries.size(); ++i) fs::remove(entries[i].second, ec);
 }
 
 constexpr char kCacheMagic[8] = {'L', 'H', 'D', 'B', '0', '0', '0', '1'};
@@ -142,9 +157,8 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
 
   // Warm start: the database, lookbacks and prefilter flags from the cache.
   if (!cache_path.empty()) {
-    std::ifstream in(cache_path, std::ios::binary);
-    if (in) {
-      std::string blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string blob;
+    if (ReadWholeFile(cache_path, &blob)) {
       const size_t n = unique.size();
       const size_t header = sizeof(kCacheMagic) + 4 + n * 5;
       uint32_t count = 0;
@@ -249,23 +263,17 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
     char* bytes = nullptr;
     size_t length = 0;
     if (hs_serialize_database(set->db_, &bytes, &length) == HS_SUCCESS) {
-      std::error_code ec;
-      std::filesystem::create_directories(options.cache_dir, ec);
-      const std::string tmp = cache_path + ".tmp." + std::to_string(getpid());
-      {
-        std::ofstream out(tmp, std::ios::binary);
-        const uint32_t count = static_cast<uint32_t>(n);
-        out.write(kCacheMagic, 8);
-        out.write(reinterpret_cast<const char*>(&count), 4);
-        for (size_t i = 0; i < n; ++i) {
-          out.write(reinterpret_cast<const char*>(&set->lookback_[i]), 4);
-          const char pf = set->prefilter_[i] ? 1 : 0;
-          out.write(&pf, 1);
-        }
-        out.write(bytes, static_cast<std::streamsize>(length));
+      std::string data(kCacheMagic, 8);
+      const uint32_t count = static_cast<uint32_t>(n);
+      data.append(reinterpret_cast<const char*>(&count), 4);
+      for (size_t i = 0; i < n; ++i) {
+        data.append(reinterpret_cast<const char*>(&set->lookback_[i]), 4);
+        data.push_back(set->prefilter_[i] ? 1 : 0);
       }
+      data.append(bytes, length);
       std::free(bytes);
-      if (std::rename(tmp.c_str(), cache_path.c_str()) != 0) std::remove(tmp.c_str());
+      WriteFileAtomic(cache_path, data);
+      PruneCache(options.cache_dir);
     }
   }
   set->build_ms_ =
