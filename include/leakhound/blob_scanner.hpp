@@ -41,7 +41,7 @@ struct Match {
 struct BlobScanOptions {
   ScanLimits limits;
   // Files larger than this are read and scanned in chunks of this size...
-  uint64_t chunk_bytes = 64ull << 20;
+  uint64_t chunk_bytes = 8ull << 20;
   // ...overlapping by this much, so a secret up to this long across a boundary is still found.
   uint64_t chunk_overlap = 64ull << 10;
   const AllowList* allow = nullptr;  // optional; must outlive the scanner

@@ -193,7 +193,7 @@ struct ScanJob::State : public BlobSink {
         ScanBytes(in.origin, buffer, scanner, result, local);
       }
       ::close(fd);
-      if (buffer.capacity() > (16u << 20)) std::string().swap(buffer);
+      if (buffer.capacity() > (1u << 20)) std::string().swap(buffer);
       return;
     }
     const auto status = scanner.ScanFile(fd, size, !options.scan_binary, &result, &error);
