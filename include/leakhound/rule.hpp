@@ -30,7 +30,8 @@ struct Rule {
   Severity severity = Severity::kMedium;
   std::string pattern;  // RE2 and Hyperscan syntax
   int secret_group = 1;
-  std::vector<std::string> keywords;  // lower-cased; the match must contain one
+  std::vector<std::string> keywords;   // lower-cased; the match must contain one
+  std::vector<std::string> stopwords;  // lower-cased; the match must contain none
   double min_entropy = 0.0;
   ChecksumKind checksum = ChecksumKind::kNone;
   bool placeholder_filter = true;

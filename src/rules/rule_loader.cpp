@@ -111,7 +111,7 @@ std::vector<std::string> StringList(const YAML::Node& node, const char* field) {
 const std::set<std::string>& KnownFields() {
   static const std::set<std::string> fields = {
       "id",       "name",      "description",  "severity",           "pattern",
-      "secret_group", "keywords", "min_entropy", "checksum",         "placeholder_filter",
+      "secret_group", "keywords", "stopwords", "min_entropy", "checksum",         "placeholder_filter",
       "max_length", "examples", "negative_examples", "references",   "tags"};
   return fields;
 }
@@ -144,11 +144,14 @@ Rule ParseRule(const YAML::Node& node) {
     if (r.secret_group < 0 || r.secret_group > 32)
       throw std::runtime_error("secret_group out of range");
   }
-  for (std::string k : StringList(node["keywords"], "keywords")) {
-    std::transform(k.begin(), k.end(), k.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (k.empty()) throw std::runtime_error("empty keyword");
-    r.keywords.push_back(std::move(k));
+  for (const char* field : {"keywords", "stopwords"}) {
+    auto& into = std::string_view(field) == "keywords" ? r.keywords : r.stopwords;
+    for (std::string k : StringList(node[field], field)) {
+      std::transform(k.begin(), k.end(), k.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (k.empty()) throw std::runtime_error(std::string("empty entry in ") + field);
+      into.push_back(std::move(k));
+    }
   }
   if (node["min_entropy"]) {
     r.min_entropy = node["min_entropy"].as<double>();
@@ -291,7 +294,7 @@ namespace {
 std::string EmbeddedDigest() {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  const std::string version = std::string(LEAKHOUND_VERSION) + "/rules-cache-1";
+  const std::string version = std::string(LEAKHOUND_VERSION) + "/rules-cache-2";
   EVP_DigestUpdate(ctx, version.data(), version.size() + 1);
   for (size_t i = 0; i < kEmbeddedRuleFileCount; ++i) {
     EVP_DigestUpdate(ctx, kEmbeddedRuleFiles[i].name, std::strlen(kEmbeddedRuleFiles[i].name) + 1);
@@ -319,6 +322,7 @@ nlohmann::json RuleToJson(const Rule& r) {
           {"pattern", r.pattern},
           {"secret_group", r.secret_group},
           {"keywords", r.keywords},
+          {"stopwords", r.stopwords},
           {"min_entropy", r.min_entropy},
           {"checksum", static_cast<int>(r.checksum)},
           {"placeholder_filter", r.placeholder_filter},
@@ -337,6 +341,7 @@ Rule RuleFromJson(const nlohmann::json& j) {
   r.pattern = j.at("pattern").get<std::string>();
   r.secret_group = j.at("secret_group").get<int>();
   r.keywords = j.at("keywords").get<std::vector<std::string>>();
+  r.stopwords = j.at("stopwords").get<std::vector<std::string>>();
   r.min_entropy = j.at("min_entropy").get<double>();
   r.checksum = static_cast<ChecksumKind>(j.at("checksum").get<int>());
   r.placeholder_filter = j.at("placeholder_filter").get<bool>();

@@ -26,6 +26,11 @@ bool ContainsCaseInsensitive(std::string_view haystack, std::string_view lower_n
   return false;
 }
 
+bool IsIdentifierByte(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+         c == ':';
+}
+
 }  // namespace
 
 Scanner::Scanner(const RuleSet& rules, ScanLimits limits) : rules_(&rules), limits_(limits) {
@@ -134,6 +139,16 @@ void Scanner::Confirm(std::string_view data, uint32_t rule_index, const uint64_t
         if (ContainsCaseInsensitive(whole, k)) { found = true; break; }
       if (!found) { ++stats->filtered; continue; }
     }
+    // Stopwords see the whole identifier the match starts in ("NextToken", not just "Token").
+    bool stopped = false;
+    if (!rule.stopwords.empty()) {
+      uint64_t cs = ms;
+      while (cs > 0 && ms - cs < 64 && IsIdentifierByte(data[cs - 1])) --cs;
+      const std::string_view context = data.substr(cs, me - cs);
+      for (const auto& w : rule.stopwords)
+        if (ContainsCaseInsensitive(context, w)) { stopped = true; break; }
+    }
+    if (stopped) { ++stats->filtered; continue; }
     const double entropy = ShannonEntropy(value);
     if (entropy < rule.min_entropy || (rule.placeholder_filter && IsPlaceholder(value))) {
       ++stats->filtered;
