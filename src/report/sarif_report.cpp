@@ -33,11 +33,12 @@ const char* SecuritySeverity(Severity s) {
   }
 }
 
-// SARIF wants relative URIs: strip "./" and percent-encode what a URI cannot hold.
+// A relative path stays a relative reference (GitHub resolves it against the checkout); an
+// absolute one becomes a file:// URI. Either way, what a URI cannot hold is percent-encoded.
 std::string ToUri(std::string_view path) {
   while (path.substr(0, 2) == "./") path.remove_prefix(2);
   static const char* hex = "0123456789ABCDEF";
-  std::string out;
+  std::string out = path.substr(0, 1) == "/" ? "file://" : "";
   for (unsigned char c : path) {
     if (std::isalnum(c) || std::strchr("-._~/!$&'()*+,;=:@", c)) {
       out.push_back(static_cast<char>(c));

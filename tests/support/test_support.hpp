@@ -1,0 +1,47 @@
+// Shared helpers for the test binaries.
+#pragma once
+
+#include <memory>
+#include <random>
+#include <string>
+
+#include "leakhound/rule.hpp"
+#include "leakhound/ruleset.hpp"
+
+namespace leakhound::testing {
+
+// The built-in rule set, compiled once per test binary.
+const RuleSet& BuiltinRules();
+
+// Builds a rule set from a YAML rules document; fails the test on any error.
+std::unique_ptr<RuleSet> RulesFromYaml(const std::string& yaml);
+
+// A fresh temporary directory, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Writes `content` to path()/rel (creating directories); returns the full path.
+  std::string Write(const std::string& rel, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+// Fake secrets, generated from a seeded generator: valid in format, never real.
+class FakeSecrets {
+ public:
+  explicit FakeSecrets(uint32_t seed = 1) : rng_(seed) {}
+  std::string Chars(const std::string& alphabet, size_t n);
+  std::string Base62(size_t n);
+  // A GitHub-style token with a correct (or deliberately wrong) CRC-32 checksum.
+  std::string GithubToken(const std::string& prefix = "ghp_", bool valid_checksum = true);
+
+ private:
+  std::mt19937 rng_;
+};
+
+}  // namespace leakhound::testing

@@ -1,0 +1,45 @@
+#include <catch2/catch.hpp>
+
+#include "engine_rules.hpp"
+#include "leakhound/finding.hpp"
+#include "test_support.hpp"
+
+using namespace leakhound;
+
+TEST_CASE("Fingerprint is a stable hash of (rule id, secret)") {
+  const std::string a = Fingerprint("github.pat", "secret-value");
+  CHECK(a.size() == 32);
+  CHECK(a == Fingerprint("github.pat", "secret-value"));
+  CHECK(a != Fingerprint("github.oauth", "secret-value"));
+  CHECK(a != Fingerprint("github.pat", "secret-valuf"));
+  // Pinned, so that baselines stay valid across versions: sha256("a.b\0s")[:16].
+  CHECK(Fingerprint("a.b", "s") == "2bc657c1b8eaf97ebc3a5e4fccff77eb");
+}
+
+TEST_CASE("One finding per (rule, secret), with every location once") {
+  auto rules = testing::RulesFromYaml(kEngineRulesYaml);
+  FindingStore store(*rules);
+  Match m;
+  m.rule = 0;
+  m.secret = Secret("ghp_value_one");
+  m.line = 3;
+  m.column = 7;
+  Origin a{"file", "b.py", {}}, b{"file", "a.py", {}};
+  store.Add(m, a);
+  store.Add(m, b);
+  store.Add(m, a);  // the same place again: not a second location
+  m.line = 9;
+  store.Add(m, a);
+  Match other = m;
+  other.secret = Secret("ghp_value_two");
+  store.Add(other, a);
+  auto findings = store.Take();
+  REQUIRE(findings.size() == 2);
+  const Finding& f = findings[0].secret.Reveal() == "ghp_value_one" ? findings[0] : findings[1];
+  REQUIRE(f.locations.size() == 3);
+  CHECK(f.locations[0].origin.path == "a.py");  // sorted
+  CHECK(f.locations[1].origin.path == "b.py");
+  CHECK(f.locations[1].line == 3);
+  CHECK(f.locations[2].line == 9);
+  CHECK(f.fingerprint == Fingerprint("t.ghp", "ghp_value_one"));
+}
