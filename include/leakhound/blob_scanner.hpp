@@ -51,7 +51,8 @@ struct BlobScanResult {
   std::vector<Match> matches;
   uint64_t bytes = 0;
   uint64_t allowed = 0;     // matches dropped by leakhound:allow or the allow-list
-  uint64_t suppressed = 0;  // generic matches overlapping a specific rule's match
+  uint64_t suppressed = 0;  // given way to a higher-priority rule's match of the same secret
+  std::vector<uint32_t> suppressed_rules;  // the rules of those matches (for `rules check`)
   bool truncated = false;   // a per-blob limit was hit
   BlobId id;
 };

@@ -43,7 +43,11 @@ struct Rule {
   std::string source;  // where it was loaded from, e.g. "rules/github.yaml" or "<builtin>/github.yaml"
 
   bool HasTag(std::string_view tag) const;
-  bool IsGeneric() const { return HasTag("generic"); }
+  // Where two rules report overlapping secrets, the higher priority wins: a vendor rule (2)
+  // over a rule tagged `fallback` (1: JWTs, credential-file formats) over one tagged `generic`
+  // (0: keyword assignments). Set once when the rule is loaded.
+  int priority = 2;
+  void SetPriorityFromTags() { priority = HasTag("generic") ? 0 : HasTag("fallback") ? 1 : 2; }
 };
 
 struct RuleError {

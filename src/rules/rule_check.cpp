@@ -16,11 +16,16 @@ void CheckExamples(const RuleSet& set, const Rule& rule, RuleCheckResult* result
   }
   thread_local BlobScanResult scan;
   BlobScanner scanner(set, BlobScanOptions{});
+  // An example fires when the rule reports it, or when the rule matched and gave way to a
+  // higher-priority rule reporting the same secret (a ghp_ token in .git-credentials).
   auto fires = [&](const std::string& text) {
     std::string error;
     if (!scanner.ScanBuffer(text, &scan, &error)) return false;
+    const uint32_t rule_index = static_cast<uint32_t>(idx);
     return std::any_of(scan.matches.begin(), scan.matches.end(),
-                       [&](const Match& m) { return m.rule == static_cast<uint32_t>(idx); });
+                       [&](const Match& m) { return m.rule == rule_index; }) ||
+           std::find(scan.suppressed_rules.begin(), scan.suppressed_rules.end(), rule_index) !=
+               scan.suppressed_rules.end();
   };
   const std::string where = rule.source + ": rule " + rule.id + ": ";
   for (const auto& ex : rule.examples) {

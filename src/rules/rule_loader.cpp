@@ -175,6 +175,7 @@ Rule ParseRule(const YAML::Node& node) {
   r.negative_examples = StringList(node["negative_examples"], "negative_examples");
   r.references = StringList(node["references"], "references");
   r.tags = StringList(node["tags"], "tags");
+  r.SetPriorityFromTags();
   return r;
 }
 
@@ -349,6 +350,7 @@ Rule RuleFromJson(const nlohmann::json& j) {
   r.references = j.at("references").get<std::vector<std::string>>();
   r.tags = j.at("tags").get<std::vector<std::string>>();
   r.source = j.at("source").get<std::string>();
+  r.SetPriorityFromTags();
   return r;
 }
 

@@ -88,6 +88,7 @@ BlobScanner::BlobScanner(const RuleSet& rules, BlobScanOptions options)
 
 bool BlobScanner::ScanBuffer(std::string_view data, BlobScanResult* result, std::string* error) {
   result->matches.clear();
+  result->suppressed_rules.clear();
   result->bytes = data.size();
   stats_ = {};
   if (!scanner_.Scan(data, &raw_, &stats_, error)) return false;
@@ -99,6 +100,7 @@ bool BlobScanner::ScanBuffer(std::string_view data, BlobScanResult* result, std:
 BlobScanner::FileStatus BlobScanner::ScanFile(int fd, uint64_t size, bool skip_binary,
                                               BlobScanResult* result, std::string* error) {
   result->matches.clear();
+  result->suppressed_rules.clear();
   result->bytes = 0;
   result->truncated = false;
   stats_ = {};
@@ -155,14 +157,48 @@ BlobScanner::FileStatus BlobScanner::ScanFile(int fd, uint64_t size, bool skip_b
 void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_base,
                           uint64_t accept_from, BlobScanResult* result) {
   const RuleSet& rules = scanner_.rules();
-  // Specific rules win over generic ones where their secrets overlap: index the specific
-  // matches' spans (sorted by start) with a running maximum of their ends.
-  std::vector<std::pair<uint64_t, uint64_t>> specific;
-  for (const auto& m : raw_)
-    if (!rules.rule(m.rule).IsGeneric()) specific.emplace_back(m.secret_start, m.secret_end);
-  std::vector<uint64_t> specific_max_end(specific.size());
-  for (size_t i = 0; i < specific.size(); ++i)
-    specific_max_end[i] = std::max(i ? specific_max_end[i - 1] : 0, specific[i].second);
+  // A match gives way to an overlapping match of a higher-priority rule (vendor > fallback >
+  // generic). For each priority level: the spans of its matches, sorted by start, with a
+  // running maximum of their ends, so "does any span of level p overlap [s, e)" is one search.
+  struct Level {
+    std::vector<uint64_t> starts, max_end;
+  };
+  Level levels[3];
+  for (const auto& m : raw_) {
+    Level& l = levels[rules.rule(m.rule).priority];
+    l.starts.push_back(m.secret_start);
+    l.max_end.push_back(std::max(l.max_end.empty() ? 0 : l.max_end.back(), m.secret_end));
+  }
+  auto outranked = [&](const RawMatch& m) {
+    for (int p = rules.rule(m.rule).priority + 1; p < 3; ++p) {
+      const Level& l = levels[p];
+      const size_t n = std::lower_bound(l.starts.begin(), l.starts.end(), m.secret_end) -
+                       l.starts.begin();  // spans starting before m ends
+      if (n > 0 && l.max_end[n - 1] > m.secret_start) return true;
+    }
+    return false;
+  };
+  // Two rules of the same priority reporting the very same span: keep one (the more severe,
+  // then the first by id), so one secret in one place is one finding.
+  auto duplicate = [&](size_t i) {
+    const RawMatch& m = raw_[i];
+    const Rule& r = rules.rule(m.rule);
+    for (size_t j = i; j-- > 0 && raw_[j].secret_start == m.secret_start;) {
+      const RawMatch& o = raw_[j];
+      const Rule& q = rules.rule(o.rule);
+      if (o.secret_end == m.secret_end && q.priority == r.priority &&
+          (q.severity > r.severity || (q.severity == r.severity && q.id < r.id)))
+        return true;
+    }
+    for (size_t j = i + 1; j < raw_.size() && raw_[j].secret_start == m.secret_start; ++j) {
+      const RawMatch& o = raw_[j];
+      const Rule& q = rules.rule(o.rule);
+      if (o.secret_end == m.secret_end && q.priority == r.priority &&
+          (q.severity > r.severity || (q.severity == r.severity && q.id < r.id)))
+        return true;
+    }
+    return false;
+  };
   std::vector<uint64_t> all_max_end(raw_.size());
   for (size_t i = 0; i < raw_.size(); ++i)
     all_max_end[i] = std::max(i ? all_max_end[i - 1] : 0, raw_[i].secret_end);
@@ -171,13 +207,10 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
   for (size_t i = 0; i < raw_.size(); ++i) {
     const RawMatch& m = raw_[i];
     if (base + m.secret_end <= accept_from) continue;  // seen in the previous chunk
-    if (rules.rule(m.rule).IsGeneric() && !specific.empty()) {
-      auto it = std::lower_bound(specific.begin(), specific.end(),
-                                 std::make_pair(m.secret_end, uint64_t{0}));
-      if (it != specific.begin() && specific_max_end[(it - specific.begin()) - 1] > m.secret_start) {
-        ++result->suppressed;
-        continue;
-      }
+    if (outranked(m) || duplicate(i)) {
+      ++result->suppressed;
+      result->suppressed_rules.push_back(m.rule);
+      continue;
     }
     const std::string_view secret = chunk.substr(m.secret_start, m.secret_end - m.secret_start);
     // The secret's line: [ls, le).

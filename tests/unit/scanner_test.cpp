@@ -197,3 +197,41 @@ TEST_CASE("Binary detection and blob ids") {
   CHECK(ComputeBlobId("hello\n").Hex() == "ce013625030ba8dba906f756967f9e9ca394464a");
   CHECK(ComputeBlobId("").Hex() == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
 }
+
+TEST_CASE("Priority: vendor over fallback over generic; same span, same tier: one finding") {
+  auto rules = testing::RulesFromYaml(R"yaml(
+rules:
+  - id: v.token
+    severity: high
+    pattern: '\b(vnd_[a-z0-9]{20})\b'
+  - id: f.credfile
+    severity: high
+    pattern: 'login:([a-z0-9_]{10,40})'
+    tags: [fallback]
+  - id: g.assign
+    severity: low
+    pattern: 'key=([a-z0-9_]{10,40})'
+    tags: [generic]
+  - id: a.same
+    severity: medium
+    pattern: 'dup=([a-z0-9]{12})'
+  - id: b.same
+    severity: high
+    pattern: 'dup=([a-z0-9]{12})'
+)yaml");
+  BlobScanner scanner(*rules, BlobScanOptions{});
+  BlobScanResult result;
+  std::string error;
+  auto ids = [&](const std::string& text) {
+    REQUIRE(scanner.ScanBuffer(text, &result, &error));
+    std::vector<std::string> out;
+    for (const auto& m : result.matches) out.push_back(rules->rule(m.rule).id);
+    return out;
+  };
+  CHECK(ids("login:vnd_q8zr2lmt9vx4cb7nw3kd") == std::vector<std::string>{"v.token"});
+  CHECK(ids("login:q8zr2lmt9vx4cb7nw3kd") == std::vector<std::string>{"f.credfile"});
+  CHECK(ids("key=q8zr2lmt9vx4cb7nw3kd") == std::vector<std::string>{"g.assign"});
+  CHECK(ids("key=vnd_q8zr2lmt9vx4cb7nw3kd") == std::vector<std::string>{"v.token"});
+  CHECK(ids("dup=q8zr2lmt9vx4") == std::vector<std::string>{"b.same"});  // the more severe
+  CHECK(result.suppressed == 1);
+}
