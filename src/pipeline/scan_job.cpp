@@ -47,9 +47,41 @@ struct ScanJob::State : public BlobSink {
   bool done = false;
   ScanSummary summary;
 
-  // Content already scanned: blob id -> its matches (shared, immutable once published).
+  // Content seen: blob id -> its matches. The first thread to see an id claims it and scans;
+  // a thread that meets the same id meanwhile waits for that result, so each unique blob is
+  // scanned exactly once.
+  struct CacheEntry {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool ready = false;
+    std::vector<Match> matches;
+  };
   std::mutex cache_mu;
-  std::unordered_map<BlobId, std::shared_ptr<const std::vector<Match>>, BlobIdHash> cache;
+  std::unordered_map<BlobId, std::shared_ptr<CacheEntry>, BlobIdHash> cache;
+
+  // Returns the entry for `id` and whether the caller now owns (must scan and Publish) it.
+  std::shared_ptr<CacheEntry> Claim(const BlobId& id, bool* owner) {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    auto [it, inserted] = cache.try_emplace(id);
+    if (inserted) it->second = std::make_shared<CacheEntry>();
+    *owner = inserted;
+    return it->second;
+  }
+
+  static void Publish(CacheEntry& entry, const std::vector<Match>& matches) {
+    {
+      std::lock_guard<std::mutex> lock(entry.mu);
+      entry.matches = matches;
+      entry.ready = true;
+    }
+    entry.cv.notify_all();
+  }
+
+  static const std::vector<Match>& Await(CacheEntry& entry) {
+    std::unique_lock<std::mutex> lock(entry.mu);
+    entry.cv.wait(lock, [&] { return entry.ready; });
+    return entry.matches;  // immutable once ready
+  }
 
   void Push(BlobInput blob) override {
     std::unique_lock<std::mutex> lock(mu);
@@ -79,18 +111,6 @@ struct ScanJob::State : public BlobSink {
     std::lock_guard<std::mutex> lock(mu);
     summary.warnings.push_back({path, message});
     if (!options.quiet && log) *log << "leakhound: warning: " << path << ": " << message << "\n";
-  }
-
-  std::shared_ptr<const std::vector<Match>> Lookup(const BlobId& id) {
-    std::lock_guard<std::mutex> lock(cache_mu);
-    auto it = cache.find(id);
-    return it == cache.end() ? nullptr : it->second;
-  }
-
-  void Publish(const BlobId& id, std::vector<Match> matches) {
-    auto shared = std::make_shared<const std::vector<Match>>(std::move(matches));
-    std::lock_guard<std::mutex> lock(cache_mu);
-    cache.emplace(id, std::move(shared));
   }
 
   void Record(const Origin& origin, const std::vector<Match>& matches) {
@@ -137,18 +157,21 @@ struct ScanJob::State : public BlobSink {
       return;
     }
     const BlobId id = ComputeBlobId(data);
-    if (auto cached = Lookup(id)) {
+    bool owner = false;
+    auto entry = Claim(id, &owner);
+    if (!owner) {
       ++local.duplicate_blobs;
-      Record(origin, *cached);
+      Record(origin, Await(*entry));
       return;
     }
     std::string error;
     if (!scanner.ScanBuffer(data, &result, &error)) {
       Error(origin.path, error);
+      Publish(*entry, {});
       return;
     }
     Finish(origin, result, local);
-    Publish(id, result.matches);
+    Publish(*entry, result.matches);
   }
 
   void Process(BlobInput& in, BlobScanner& scanner, std::string& buffer, BlobScanResult& result,

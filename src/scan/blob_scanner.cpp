@@ -86,9 +86,21 @@ std::string Snippet::Render(bool reveal) const {
 BlobScanner::BlobScanner(const RuleSet& rules, BlobScanOptions options)
     : scanner_(rules, options.limits), options_(options) {}
 
+namespace {
+// Clears a result for reuse, keeping its vectors' capacity.
+void Reset(BlobScanResult* r) {
+  r->matches.clear();
+  r->suppressed_rules.clear();
+  r->bytes = 0;
+  r->allowed = 0;
+  r->suppressed = 0;
+  r->truncated = false;
+  r->id = BlobId{};
+}
+}  // namespace
+
 bool BlobScanner::ScanBuffer(std::string_view data, BlobScanResult* result, std::string* error) {
-  result->matches.clear();
-  result->suppressed_rules.clear();
+  Reset(result);
   result->bytes = data.size();
   stats_ = {};
   if (!scanner_.Scan(data, &raw_, &stats_, error)) return false;
@@ -99,17 +111,15 @@ bool BlobScanner::ScanBuffer(std::string_view data, BlobScanResult* result, std:
 
 BlobScanner::FileStatus BlobScanner::ScanFile(int fd, uint64_t size, bool skip_binary,
                                               BlobScanResult* result, std::string* error) {
-  result->matches.clear();
-  result->suppressed_rules.clear();
-  result->bytes = 0;
-  result->truncated = false;
+  Reset(result);
   stats_ = {};
   const uint64_t chunk = std::max<uint64_t>(options_.chunk_bytes, 2 * options_.chunk_overlap);
   if (size <= chunk) {
     if (!ReadAll(fd, size, &buffer_, error)) return FileStatus::kError;
     if (skip_binary && LooksBinary(buffer_)) return FileStatus::kBinary;
-    result->id = ComputeBlobId(buffer_);
-    return ScanBuffer(buffer_, result, error) ? FileStatus::kScanned : FileStatus::kError;
+    if (!ScanBuffer(buffer_, result, error)) return FileStatus::kError;
+    result->id = ComputeBlobId(buffer_);  // after ScanBuffer, which resets the result
+    return FileStatus::kScanned;
   }
 
   // Large file: chunks of `chunk` new bytes, each scanned with the last `overlap` bytes of the

@@ -235,3 +235,24 @@ rules:
   CHECK(ids("dup=q8zr2lmt9vx4") == std::vector<std::string>{"b.same"});  // the more severe
   CHECK(result.suppressed == 1);
 }
+
+TEST_CASE("A reused result does not carry counts or ids over") {
+  FakeSecrets fake(12);
+  const std::string tok = fake.GithubToken();
+  BlobScanner scanner(EngineRules(), BlobScanOptions{});
+  BlobScanResult result;
+  std::string error;
+  REQUIRE(scanner.ScanBuffer("token = \"" + tok + "\"  # leakhound:allow\n", &result, &error));
+  CHECK(result.allowed == 1);
+  REQUIRE(scanner.ScanBuffer("clean\n", &result, &error));
+  CHECK(result.allowed == 0);
+  CHECK(result.suppressed == 0);
+  CHECK(result.matches.empty());
+  testing::TempDir dir;
+  const std::string path = dir.Write("f", "x " + tok + "\n");
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(scanner.ScanFile(fd, 43 + 2, true, &result, &error) == BlobScanner::FileStatus::kScanned);
+  ::close(fd);
+  CHECK(result.id == ComputeBlobId("x " + tok + "\n"));
+  CHECK(result.matches.size() == 1);
+}
