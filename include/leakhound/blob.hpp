@@ -3,6 +3,8 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,11 +57,27 @@ struct Origin {
   std::string Key() const;
 };
 
-// One unit of work from a Source: a file to read, or bytes already in memory.
+// Loads blobs a source names by key (a git object id, say) on the scanning threads.
+// Implementations are thread-safe.
+class BlobLoader {
+ public:
+  virtual ~BlobLoader() = default;
+  // Calls `use` with the blob's bytes (valid only during the call). False with `error` set
+  // when the blob cannot be read.
+  virtual bool Load(const std::string& key, const std::function<void(std::string_view)>& use,
+                    std::string* error) = 0;
+};
+
+// One unit of work from a Source: a file to read, bytes in memory, or a key for a loader.
 struct BlobInput {
   Origin origin;
   std::string file_path;                      // read by the scanning thread when set
   std::shared_ptr<const std::string> bytes;   // else these bytes
+  std::shared_ptr<BlobLoader> loader;         // else loader->Load(key)
+  std::string key;
+  // The blob id when the source already knows it (git): content seen before is then neither
+  // loaded nor scanned again, only its matches recorded at the new origin.
+  std::optional<BlobId> id;
 };
 
 }  // namespace leakhound

@@ -150,32 +150,74 @@ struct ScanJob::State : public BlobSink {
     Record(origin, result.matches);
   }
 
-  void ScanBytes(const Origin& origin, std::string_view data, BlobScanner& scanner,
-                 BlobScanResult& result, ScanSummary& local) {
-    if (!options.scan_binary && LooksBinary(data)) {
-      ++local.skipped_binary;
+  // Scans bytes whose id this thread owns in the cache, and publishes the result.
+  void ScanOwned(CacheEntry& entry, const Origin& origin, std::string_view data,
+                 BlobScanner& scanner, BlobScanResult& result, ScanSummary& local) {
+    if (data.size() > options.max_file_size) {
+      ++local.skipped_too_large;
+      Publish(entry, {});
       return;
     }
-    const BlobId id = ComputeBlobId(data);
-    bool owner = false;
-    auto entry = Claim(id, &owner);
-    if (!owner) {
-      ++local.duplicate_blobs;
-      Record(origin, Await(*entry));
+    if (!options.scan_binary && LooksBinary(data)) {
+      ++local.skipped_binary;
+      Publish(entry, {});
       return;
     }
     std::string error;
     if (!scanner.ScanBuffer(data, &result, &error)) {
       Error(origin.path, error);
-      Publish(*entry, {});
+      Publish(entry, {});
       return;
     }
     Finish(origin, result, local);
-    Publish(*entry, result.matches);
+    Publish(entry, result.matches);
+  }
+
+  // Bytes of unknown id: hash them, then scan unless the same content was seen.
+  void ScanBytes(const Origin& origin, std::string_view data, BlobScanner& scanner,
+                 BlobScanResult& result, ScanSummary& local) {
+    bool owner = false;
+    auto entry = Claim(ComputeBlobId(data), &owner);
+    if (!owner) {
+      ++local.duplicate_blobs;
+      Record(origin, Await(*entry));
+      return;
+    }
+    ScanOwned(*entry, origin, data, scanner, result, local);
+  }
+
+  // A blob a source can load by key; its id is known, so a duplicate is not even loaded.
+  void ScanLoaded(BlobInput& in, BlobScanner& scanner, BlobScanResult& result,
+                  ScanSummary& local) {
+    bool owner = true;
+    std::shared_ptr<CacheEntry> entry =
+        in.id ? Claim(*in.id, &owner) : std::make_shared<CacheEntry>();
+    if (!owner) {
+      ++local.duplicate_blobs;
+      Record(in.origin, Await(*entry));
+      return;
+    }
+    std::string error;
+    bool used = false;
+    const bool ok = in.loader->Load(
+        in.key,
+        [&](std::string_view data) {
+          used = true;
+          ScanOwned(*entry, in.origin, data, scanner, result, local);
+        },
+        &error);
+    if (!ok || !used) {
+      Error(in.origin.path, error.empty() ? "cannot load blob " + in.key : error);
+      if (!used) Publish(*entry, {});
+    }
   }
 
   void Process(BlobInput& in, BlobScanner& scanner, std::string& buffer, BlobScanResult& result,
                ScanSummary& local) {
+    if (in.loader) {
+      ScanLoaded(in, scanner, result, local);
+      return;
+    }
     if (in.bytes) {
       if (in.bytes->size() > options.max_file_size) {
         ++local.skipped_too_large;
