@@ -1,10 +1,12 @@
 #include "leakhound/cli.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -13,6 +15,7 @@
 #include <unordered_set>
 
 #include "leakhound/config.hpp"
+#include "leakhound/git_source.hpp"
 #include "leakhound/pipeline.hpp"
 #include "leakhound/report.hpp"
 #include "leakhound/rule_check.hpp"
@@ -58,8 +61,10 @@ void AddRuleOptions(CLI::App* cmd, RuleOptions* o) {
       ->group("Rules");
 }
 
-void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options) {
-  cmd->add_option("paths", o->paths, "Files or directories to scan (default: .)");
+void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
+                    bool positional_paths = true) {
+  if (positional_paths)
+    cmd->add_option("paths", o->paths, "Files or directories to scan (default: .)");
   cmd->add_option("-j,--jobs", o->jobs, "Scanning threads (default: all cores)")->group("Scanning");
   cmd->add_option("--max-file-size", o->max_file_size,
                   "Skip files larger than this (default 100MB; counted in the summary)")
@@ -124,30 +129,40 @@ Config ResolveConfig(const RuleOptions& ro, const std::vector<std::string>& path
   return Config{};
 }
 
-// Runs the scan; returns the report (with the baseline applied).
-Report RunScan(const RuleSet& rules, const Config& config, const ScanCliOptions& so,
-               std::ostream& err) {
+struct ScanSetup {
   ScanOptions options;
+  std::unique_ptr<AllowList> allow;
+  std::unique_ptr<PathMatcher> exclude;
+  FsOptions fs;
+};
+
+// Options shared by every scanning command; keeps the allow-list and excludes alive.
+std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions& so) {
+  auto setup = std::make_unique<ScanSetup>();
+  ScanOptions& options = setup->options;
   options.jobs = so.jobs;
   options.scan_binary = so.scan_binary;
   options.quiet = so.quiet;
   if (!so.max_file_size.empty()) options.max_file_size = ParseSize(so.max_file_size);
   else if (config.max_file_size) options.max_file_size = *config.max_file_size;
-  AllowList allow(config.allow_values, config.allow_regexes);
-  options.blob.allow = allow.empty() ? nullptr : &allow;
-  PathMatcher exclude(config.exclude_paths);
-  FsOptions fs;
-  fs.follow_symlinks = so.follow_symlinks;
-  fs.max_file_size = options.max_file_size;
-  fs.exclude = exclude.empty() ? nullptr : &exclude;
-  std::vector<std::unique_ptr<Source>> sources;
-  for (const auto& p : so.paths.empty() ? std::vector<std::string>{"."} : so.paths)
-    sources.push_back(std::make_unique<FsSource>(p, fs));
-  ScanJob job(rules, options);
+  setup->allow = std::make_unique<AllowList>(config.allow_values, config.allow_regexes);
+  options.blob.allow = setup->allow->empty() ? nullptr : setup->allow.get();
+  setup->exclude = std::make_unique<PathMatcher>(config.exclude_paths);
+  setup->fs.follow_symlinks = so.follow_symlinks;
+  setup->fs.max_file_size = options.max_file_size;
+  setup->fs.exclude = setup->exclude->empty() ? nullptr : setup->exclude.get();
+  return setup;
+}
+
+// Runs the sources; returns the report with the baseline applied.
+Report RunSources(const RuleSet& rules, const ScanSetup& setup,
+                  std::vector<std::unique_ptr<Source>>& sources, const std::string& baseline,
+                  std::ostream& err) {
+  ScanJob job(rules, setup.options);
   job.Run(sources, err);
   Report report = job.TakeReport();
-  if (!so.baseline.empty()) {
-    const auto known = LoadBaseline(so.baseline);
+  if (!baseline.empty()) {
+    const auto known = LoadBaseline(baseline);
     std::unordered_set<std::string> set(known.begin(), known.end());
     const size_t before = report.findings.size();
     report.findings.erase(std::remove_if(report.findings.begin(), report.findings.end(),
@@ -158,12 +173,18 @@ Report RunScan(const RuleSet& rules, const Config& config, const ScanCliOptions&
   return report;
 }
 
-int ScanCommand(const RuleOptions& ro, const ScanCliOptions& so, std::ostream& out,
-                std::ostream& err) {
-  const Config config = ResolveConfig(ro, so.paths);
-  auto rules = LoadRuleSet(ro, config, err);
-  Report report = RunScan(*rules, config, so, err);
+Report RunScan(const RuleSet& rules, const Config& config, const ScanCliOptions& so,
+               std::ostream& err) {
+  auto setup = MakeSetup(config, so);
+  std::vector<std::unique_ptr<Source>> sources;
+  for (const auto& p : so.paths.empty() ? std::vector<std::string>{"."} : so.paths)
+    sources.push_back(std::make_unique<FsSource>(p, setup->fs));
+  return RunSources(rules, *setup, sources, so.baseline, err);
+}
 
+// Writes the report as asked and turns it into an exit code.
+int WriteAndExit(const Report& report, const RuleSet& rules, const Config& config,
+                 const ScanCliOptions& so, std::ostream& out, std::ostream& err) {
   ReportFormat format = ReportFormat::kHuman;
   if (so.format == "json") format = ReportFormat::kJson;
   if (so.format == "jsonl") format = ReportFormat::kJsonl;
@@ -181,7 +202,6 @@ int ScanCommand(const RuleOptions& ro, const ScanCliOptions& so, std::ostream& o
   } else {
     WriteReport(report, format, ropts, out);
   }
-
   Severity fail_on = Severity::kLow;
   if (config.fail_on) fail_on = *config.fail_on;
   if (!so.fail_on.empty()) fail_on = *ParseSeverity(so.fail_on);
@@ -191,8 +211,16 @@ int ScanCommand(const RuleOptions& ro, const ScanCliOptions& so, std::ostream& o
     return kExitError;
   }
   for (const auto& f : report.findings)
-    if (rules->rule(f.rule).severity >= fail_on) return kExitFindings;
+    if (rules.rule(f.rule).severity >= fail_on) return kExitFindings;
   return kExitClean;
+}
+
+int ScanCommand(const RuleOptions& ro, const ScanCliOptions& so, std::ostream& out,
+                std::ostream& err) {
+  const Config config = ResolveConfig(ro, so.paths);
+  auto rules = LoadRuleSet(ro, config, err);
+  Report report = RunScan(*rules, config, so, err);
+  return WriteAndExit(report, *rules, config, so, out, err);
 }
 
 int BaselineCreateCommand(const RuleOptions& ro, const ScanCliOptions& so,
@@ -263,6 +291,220 @@ int RulesCheckCommand(const std::string& dir, std::ostream& out) {
   return problems.empty() ? kExitClean : kExitFindings;
 }
 
+
+// ---- git history and hooks ----
+
+struct GitCliOptions {
+  std::string repo = ".";
+  std::vector<std::string> branches;
+  std::vector<std::string> ranges;
+  std::string since_commit;
+  bool all_refs = false;
+  bool no_history = false;
+  bool worktree = false;
+  std::string max_blob_size;
+};
+
+std::string ConfigRoot(const GitRepo& repo) {
+  return repo.bare() ? repo.gitdir() : repo.workdir();
+}
+
+int GitCommand(const RuleOptions& ro, const ScanCliOptions& so, const GitCliOptions& go,
+               std::ostream& out, std::ostream& err) {
+  auto repo = std::make_shared<GitRepo>(go.repo);
+  const Config config = ResolveConfig(ro, {ConfigRoot(*repo)});
+  auto rules = LoadRuleSet(ro, config, err);
+  auto setup = MakeSetup(config, so);
+  GitHistoryOptions h;
+  h.max_blob_bytes = go.max_blob_size.empty() ? setup->options.max_file_size
+                                              : ParseSize(go.max_blob_size);
+  setup->options.max_file_size = std::max(setup->options.max_file_size, h.max_blob_bytes);
+  h.exclude_paths = setup->fs.exclude;
+  h.head_only = go.no_history;
+  if (go.all_refs && (!go.branches.empty() || !go.ranges.empty()))
+    throw ConfigError("--all-refs cannot be combined with --branch or a range");
+  h.include = go.branches;
+  for (const auto& r : go.ranges) {
+    const size_t dots = r.find("..");
+    if (dots == std::string::npos || r.find("...") != std::string::npos)
+      throw ConfigError("bad range '" + r + "' (want A..B)");
+    const std::string a = r.substr(0, dots), b = r.substr(dots + 2);
+    h.include.push_back(b.empty() ? "HEAD" : b);
+    if (!a.empty()) h.exclude.push_back(a);
+  }
+  if (!go.since_commit.empty()) h.exclude.push_back(go.since_commit);
+  std::vector<std::unique_ptr<Source>> sources;
+  sources.push_back(std::make_unique<GitHistorySource>(repo, h));
+  if (go.worktree) sources.push_back(std::make_unique<GitWorktreeSource>(repo, setup->fs));
+  Report report = RunSources(*rules, *setup, sources, so.baseline, err);
+  return WriteAndExit(report, *rules, config, so, out, err);
+}
+
+constexpr const char* kHookMarker = "# leakhound-hook v1";
+
+std::string SelfPath() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "leakhound";
+}
+
+std::string HookScript(const std::string& kind) {
+  std::string s = "#!/bin/sh\n";
+  s += std::string(kHookMarker) + " (" + kind + ")\n";
+  s += "# Installed by `leakhound hook install`; remove it with `leakhound hook uninstall`.\n";
+  s += "# Blocks " + std::string(kind == "pre-push" ? "a push" : "a commit") +
+       " that carries a secret. Skip once with `git " +
+       (kind == "pre-push" ? "push" : "commit") + " --no-verify`.\n";
+  s += "LEAKHOUND='" + SelfPath() + "'\n";
+  s += "[ -x \"$LEAKHOUND\" ] || LEAKHOUND=leakhound\n";
+  if (kind == "pre-push") {
+    s += "input=$(cat)\n";
+    s += "if [ -x \"$0.leakhound-chained\" ]; then\n"
+         "  printf '%s\\n' \"$input\" | \"$0.leakhound-chained\" \"$@\" || exit $?\n"
+         "fi\n";
+    s += "printf '%s\\n' \"$input\" | exec \"$LEAKHOUND\" hook pre-push \"$@\"\n";
+  } else {
+    s += "if [ -x \"$0.leakhound-chained\" ]; then \"$0.leakhound-chained\" \"$@\" || exit $?; fi\n";
+    s += "exec \"$LEAKHOUND\" hook pre-commit\n";
+  }
+  return s;
+}
+
+bool IsOurHook(const std::string& path) {
+  std::string text;
+  return ReadWholeFile(path, &text) && text.find(kHookMarker) != std::string::npos;
+}
+
+int HookInstallCommand(const std::string& repo_path, bool pre_push, bool pre_commit, bool force,
+                       std::ostream& out) {
+  GitRepo repo(repo_path);
+  const std::string dir = repo.HooksDir();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!pre_push && !pre_commit) pre_push = true;
+  for (const std::string kind : {"pre-push", "pre-commit"}) {
+    if ((kind == "pre-push" && !pre_push) || (kind == "pre-commit" && !pre_commit)) continue;
+    const std::string path = dir + "/" + kind;
+    const std::string chained = path + ".leakhound-chained";
+    if (std::filesystem::exists(path) && !IsOurHook(path)) {
+      if (force) {
+        out << "replacing the existing " << kind << " hook (--force)\n";
+      } else if (std::filesystem::exists(chained)) {
+        throw ConfigError(path + ": an existing hook is in the way and " + chained +
+                          " exists already; use --force to replace it");
+      } else {
+        std::filesystem::rename(path, chained, ec);
+        if (ec) throw ConfigError(path + ": cannot move aside: " + ec.message());
+        out << "kept the existing " << kind << " hook: it runs first, from " << chained << "\n";
+      }
+    }
+    if (!WriteFileAtomic(path, HookScript(kind))) throw ConfigError(path + ": cannot write");
+    ::chmod(path.c_str(), 0755);
+    out << "installed " << path << "\n";
+  }
+  return kExitClean;
+}
+
+int HookUninstallCommand(const std::string& repo_path, std::ostream& out) {
+  GitRepo repo(repo_path);
+  const std::string dir = repo.HooksDir();
+  for (const std::string kind : {"pre-push", "pre-commit"}) {
+    const std::string path = dir + "/" + kind;
+    const std::string chained = path + ".leakhound-chained";
+    if (!std::filesystem::exists(path)) continue;
+    if (!IsOurHook(path)) {
+      out << path << ": not installed by leakhound; left alone\n";
+      continue;
+    }
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    if (std::filesystem::exists(chained)) {
+      std::filesystem::rename(chained, path, ec);
+      out << "restored the previous " << kind << " hook\n";
+    }
+    out << "removed " << path << "\n";
+  }
+  return kExitClean;
+}
+
+// Scans what a hook guards; prints a short redacted report and what to do on stderr.
+int RunHook(const std::string& kind, const RuleOptions& ro, ScanCliOptions so,
+            std::shared_ptr<GitRepo> repo, std::vector<std::unique_ptr<Source>> sources,
+            std::ostream& err) {
+  const std::string root = ConfigRoot(*repo);
+  const Config config = ResolveConfig(ro, {root});
+  auto rules = LoadRuleSet(ro, config, err);
+  auto setup = MakeSetup(config, so);
+  if (so.baseline.empty()) {
+    const std::string default_baseline = root + "/.leakhound-baseline";
+    struct stat st;
+    if (::stat(default_baseline.c_str(), &st) == 0) so.baseline = default_baseline;
+  }
+  Report report = RunSources(*rules, *setup, sources, so.baseline, err);
+  Severity fail_on = config.fail_on.value_or(Severity::kLow);
+  if (!so.fail_on.empty()) fail_on = *ParseSeverity(so.fail_on);
+  size_t blocking = 0;
+  for (const auto& f : report.findings) blocking += rules->rule(f.rule).severity >= fail_on;
+  const bool incomplete = !report.summary.errors.empty();
+  if (blocking == 0 && !incomplete) {
+    if (!so.quiet)
+      err << "leakhound: " << kind << ": no secrets in " << report.summary.blobs_scanned
+          << " new blob(s)\n";
+    return kExitClean;
+  }
+  ReportOptions ropts;
+  ropts.color = ::isatty(2) && !std::getenv("NO_COLOR");
+  WriteHumanReport(report, ropts, err);
+  if (incomplete && blocking == 0) {
+    err << "leakhound: " << kind << " blocked: the scan is incomplete (see above)\n";
+    return kExitError;
+  }
+  const bool push = kind == "pre-push";
+  err << "\nleakhound: " << (push ? "push" : "commit") << " blocked: " << blocking
+      << " secret(s) in " << (push ? "the commits being pushed" : "the staged changes") << ".\n"
+      << "  1. Rotate each secret at its provider: once pushed anywhere, assume it is copied.\n";
+  if (push)
+    err << "  2. Remove it from the commits (git rebase -i <base>, or git commit --amend for the\n"
+           "     last one), then push again.\n";
+  else
+    err << "  2. Remove it from the file (read it from the environment or a secret manager),\n"
+           "     then git add and commit again.\n";
+  err << "  3. Not a secret? Add `leakhound:allow` in a comment on its line, or accept it with\n"
+         "     `leakhound baseline create -o .leakhound-baseline` (fingerprints shown above).\n"
+      << "  To " << (push ? "push" : "commit") << " anyway: git " << (push ? "push" : "commit")
+      << " --no-verify (not recommended).\n";
+  return kExitFindings;
+}
+
+int HookPrePushCommand(const RuleOptions& ro, const ScanCliOptions& so,
+                       const std::vector<std::string>& args, std::istream& in, std::ostream& err) {
+  auto repo = std::make_shared<GitRepo>(".");
+  const std::string remote = args.empty() ? "" : args[0];
+  GitHistoryOptions h;
+  const char* from = std::getenv("PRE_COMMIT_FROM_REF");
+  const char* to = std::getenv("PRE_COMMIT_TO_REF");
+  if (to && *to) {
+    // The pre-commit framework passes the range in its environment, not on stdin.
+    const char* name = std::getenv("PRE_COMMIT_REMOTE_NAME");
+    std::vector<PushUpdate> updates = {{"", to, "", from && *from ? from : std::string(40, '0')}};
+    h = PushedCommits(*repo, name ? name : remote, updates);
+  } else {
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    h = PushedCommits(*repo, remote, ParsePrePushInput(text));
+  }
+  if (h.include.empty()) return kExitClean;  // only deletions
+  std::vector<std::unique_ptr<Source>> sources;
+  sources.push_back(std::make_unique<GitHistorySource>(repo, h));
+  return RunHook("pre-push", ro, so, repo, std::move(sources), err);
+}
+
+int HookPreCommitCommand(const RuleOptions& ro, const ScanCliOptions& so, std::ostream& err) {
+  auto repo = std::make_shared<GitRepo>(".");
+  std::vector<std::unique_ptr<Source>> sources;
+  sources.push_back(std::make_unique<GitIndexSource>(repo, 100ull << 20));
+  return RunHook("pre-commit", ro, so, repo, std::move(sources), err);
+}
+
 }  // namespace
 
 int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -272,7 +514,9 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   app.footer(
       "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 error or incomplete scan.\n"
       "Examples:\n  leakhound scan .\n  leakhound scan --format sarif -o leakhound.sarif src/\n"
-      "  leakhound baseline create -o .leakhound-baseline .\n  leakhound rules check ./my-rules");
+      "  leakhound baseline create -o .leakhound-baseline .\n  leakhound rules check ./my-rules\n"
+      "  leakhound git .                 # full history of every ref\n"
+      "  leakhound hook install --pre-push --pre-commit");
 
   RuleOptions ro;
   ScanCliOptions so;
@@ -303,6 +547,62 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   create->add_flag("--allow-incomplete", so.allow_incomplete,
                    "Exit 0 even when some inputs could not be read");
 
+
+  GitCliOptions go;
+  auto* git = app.add_subcommand(
+      "git", "Scan a git repository's history: every blob reachable from every ref, each once");
+  git->add_option("repo", go.repo, "Repository, or a path inside its work tree (default: .)");
+  git->add_option("--branch", go.branches, "Scan the history of REF only (repeatable)")
+      ->type_name("REF")->group("History");
+  git->add_option("--range", go.ranges, "Scan the commits in A..B (repeatable)")
+      ->type_name("A..B")->group("History");
+  git->add_option("--since-commit", go.since_commit,
+                  "Scan only commits after SHA (not reachable from it)")
+      ->type_name("SHA")->group("History");
+  git->add_flag("--all-refs", go.all_refs,
+                "Every branch, tag, remote-tracking ref and the stash (the default)")
+      ->group("History");
+  git->add_flag("--no-history", go.no_history, "Scan only HEAD's tree")->group("History");
+  git->add_flag("--worktree", go.worktree,
+                "Also scan uncommitted changes in the work tree (staged or not, and untracked)")
+      ->group("History");
+  git->add_option("--max-blob-size", go.max_blob_size,
+                  "Skip blobs larger than this (default: --max-file-size, 100MB)")
+      ->type_name("SIZE")->group("History");
+  AddRuleOptions(git, &ro);
+  AddScanOptions(git, &so, true, false);
+
+  auto* hook = app.add_subcommand("hook", "Git hooks: install, uninstall, and the hooks themselves");
+  hook->require_subcommand(1);
+  bool hook_pre_push = false, hook_pre_commit = false, hook_force = false;
+  std::string hook_repo = ".";
+  auto* install = hook->add_subcommand(
+      "install", "Install the hooks (default: pre-push); an existing hook is kept and run first");
+  install->add_flag("--pre-push", hook_pre_push, "Install the pre-push hook");
+  install->add_flag("--pre-commit", hook_pre_commit, "Install the pre-commit hook");
+  install->add_flag("--force", hook_force, "Replace an existing hook instead of chaining it");
+  install->add_option("--repo", hook_repo, "Repository (default: .)");
+  auto* uninstall = hook->add_subcommand("uninstall", "Remove leakhound's hooks, restoring chained ones");
+  uninstall->add_option("--repo", hook_repo, "Repository (default: .)");
+  std::vector<std::string> pre_push_args;
+  auto* pre_push = hook->add_subcommand(
+      "pre-push", "Run as git's pre-push hook: reads git's ref lines on stdin, scans only the "
+                  "commits being pushed");
+  pre_push->add_option("remote", pre_push_args, "Remote name and URL, as git passes them");
+  AddRuleOptions(pre_push, &ro);
+  AddScanOptions(pre_push, &so, false, false);
+  pre_push->add_option("--fail-on", so.fail_on, "Block on findings at or above this severity")
+      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}));
+  pre_push->add_option("--baseline", so.baseline,
+                       "Baseline file (default: .leakhound-baseline in the repository, if any)");
+  auto* pre_commit = hook->add_subcommand("pre-commit", "Run as git's pre-commit hook: scans the staged changes");
+  AddRuleOptions(pre_commit, &ro);
+  AddScanOptions(pre_commit, &so, false, false);
+  pre_commit->add_option("--fail-on", so.fail_on, "Block on findings at or above this severity")
+      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}));
+  pre_commit->add_option("--baseline", so.baseline,
+                         "Baseline file (default: .leakhound-baseline in the repository, if any)");
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -320,6 +620,14 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
     if (*list) return RulesListCommand(ro, list_format, out, err);
     if (*check) return RulesCheckCommand(check_dir, out);
     if (*create) return BaselineCreateCommand(ro, so, baseline_out, out, err);
+    if (*git) return GitCommand(ro, so, go, out, err);
+    if (*install) return HookInstallCommand(hook_repo, hook_pre_push, hook_pre_commit, hook_force, out);
+    if (*uninstall) return HookUninstallCommand(hook_repo, out);
+    if (*pre_push) return HookPrePushCommand(ro, so, pre_push_args, std::cin, err);
+    if (*pre_commit) return HookPreCommitCommand(ro, so, err);
+  } catch (const GitError& e) {
+    err << "leakhound: " << e.what() << "\n";
+    return kExitError;
   } catch (const ConfigError& e) {
     err << "leakhound: " << e.what() << "\n";
     return kExitError;

@@ -41,6 +41,28 @@ std::string Printable(std::string_view s) {
   return out;
 }
 
+// One line of where a location came from: "commit 3dac9f6d55bd  Dev <dev@x>  2024-05-01
+// "add config"  (no longer in HEAD)", then any other attributes as key=value.
+std::string Provenance(const Origin& origin) {
+  std::string out, rest;
+  auto get = [&](std::string_view key) -> std::string {
+    for (const auto& [k, v] : origin.attributes)
+      if (k == key) return Printable(v);
+    return "";
+  };
+  if (const std::string commit = get("commit"); !commit.empty()) {
+    out = "commit " + commit.substr(0, 12) + "  " + get("author") + "  " +
+          get("date").substr(0, 10) + "  \"" + get("summary") + "\"";
+    if (get("in_head") == "false") out += "  (no longer in HEAD)";
+  }
+  for (const auto& [k, v] : origin.attributes) {
+    if (k == "commit" || k == "author" || k == "date" || k == "summary" || k == "in_head") continue;
+    rest += (rest.empty() ? "" : "  ") + k + "=" + Printable(v);
+  }
+  if (!rest.empty()) out += (out.empty() ? "" : "  ") + rest;
+  return out;
+}
+
 }  // namespace
 
 void WriteHumanReport(const Report& report, const ReportOptions& options, std::ostream& out) {
@@ -62,8 +84,11 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
     for (size_t i = 0; i < shown; ++i) {
       const Location& l = f.locations[i];
       out << "  " << bold << Printable(l.origin.path) << ":" << l.line << ":" << l.column << reset;
-      for (const auto& [k, v] : l.origin.attributes) out << "  " << k << "=" << Printable(v);
-      out << "\n    " << dim << l.snippet.Render(options.show_secrets) << reset << "\n";
+      if (l.origin.source != "file") out << "  (" << l.origin.source << ")";
+      out << "\n";
+      const std::string provenance = Provenance(l.origin);
+      if (!provenance.empty()) out << "    " << provenance << "\n";
+      out << "    " << dim << l.snippet.Render(options.show_secrets) << reset << "\n";
     }
     if (f.locations.size() > shown)
       out << "  ... and " << f.locations.size() - shown << " more locations (see --format json)\n";
