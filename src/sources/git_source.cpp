@@ -7,6 +7,8 @@
 #include <ctime>
 #include <functional>
 #include <mutex>
+#include <queue>
+#include <unordered_map>
 #include <sstream>
 #include <unordered_set>
 
@@ -40,7 +42,6 @@ using Commit = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_free>>
 using Tree = std::unique_ptr<git_tree, Deleter<git_tree, git_tree_free>>;
 using Diff = std::unique_ptr<git_diff, Deleter<git_diff, git_diff_free>>;
 using Object = std::unique_ptr<git_object, Deleter<git_object, git_object_free>>;
-using Revwalk = std::unique_ptr<git_revwalk, Deleter<git_revwalk, git_revwalk_free>>;
 using Index = std::unique_ptr<git_index, Deleter<git_index, git_index_free>>;
 using Reference = std::unique_ptr<git_reference, Deleter<git_reference, git_reference_free>>;
 
@@ -247,6 +248,81 @@ class PairEmitter {
   std::unordered_set<std::string> blobs_, too_large_;
 };
 
+// The commits reachable from `tips` and not from `hidden`, parents before children and, among
+// commits that are ready, the oldest (committer time) first. A parent that is missing (a shallow
+// clone's boundary) is treated as absent, so its child counts as a root.
+std::vector<git_oid> OrderCommits(git_repository* repo, const std::vector<git_oid>& tips,
+                                  const std::vector<git_oid>& hidden) {
+  auto key = [](const git_oid& o) {
+    return std::string(reinterpret_cast<const char*>(o.id), GIT_OID_RAWSZ);
+  };
+  std::unordered_set<std::string> hidden_set;
+  std::vector<git_oid> stack(hidden.begin(), hidden.end());
+  while (!stack.empty()) {
+    const git_oid oid = stack.back();
+    stack.pop_back();
+    if (!hidden_set.insert(key(oid)).second) continue;
+    git_commit* c = nullptr;
+    if (git_commit_lookup(&c, repo, &oid) != 0) continue;
+    for (unsigned i = 0; i < git_commit_parentcount(c); ++i)
+      stack.push_back(*git_commit_parent_id(c, i));
+    git_commit_free(c);
+  }
+  struct Node {
+    git_oid oid;
+    int64_t time;
+    std::vector<git_oid> parents;
+    std::vector<uint32_t> children;
+    uint32_t pending = 0;
+  };
+  std::vector<Node> nodes;
+  std::unordered_map<std::string, uint32_t> index;
+  stack.assign(tips.begin(), tips.end());
+  while (!stack.empty()) {
+    const git_oid oid = stack.back();
+    stack.pop_back();
+    const std::string k = key(oid);
+    if (hidden_set.count(k) || index.count(k)) continue;
+    git_commit* c = nullptr;
+    if (git_commit_lookup(&c, repo, &oid) != 0) continue;  // missing: a shallow boundary
+    Node n;
+    n.oid = oid;
+    n.time = git_commit_time(c);
+    for (unsigned i = 0; i < git_commit_parentcount(c); ++i) {
+      n.parents.push_back(*git_commit_parent_id(c, i));
+      stack.push_back(n.parents.back());
+    }
+    git_commit_free(c);
+    index.emplace(k, static_cast<uint32_t>(nodes.size()));
+    nodes.push_back(std::move(n));
+  }
+  for (uint32_t i = 0; i < nodes.size(); ++i) {
+    for (const auto& p : nodes[i].parents) {
+      auto it = index.find(key(p));
+      if (it == index.end()) continue;
+      nodes[it->second].children.push_back(i);
+      ++nodes[i].pending;
+    }
+    nodes[i].parents.clear();
+  }
+  auto later = [&](uint32_t a, uint32_t b) {
+    return nodes[a].time != nodes[b].time ? nodes[a].time > nodes[b].time : a < b;
+  };
+  std::priority_queue<uint32_t, std::vector<uint32_t>, decltype(later)> ready(later);
+  for (uint32_t i = 0; i < nodes.size(); ++i)
+    if (nodes[i].pending == 0) ready.push(i);
+  std::vector<git_oid> out;
+  out.reserve(nodes.size());
+  while (!ready.empty()) {
+    const uint32_t i = ready.top();
+    ready.pop();
+    out.push_back(nodes[i].oid);
+    for (uint32_t child : nodes[i].children)
+      if (--nodes[child].pending == 0) ready.push(child);
+  }
+  return out;
+}
+
 git_diff_options DiffOptions() {
   git_diff_options opts;
   git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
@@ -337,18 +413,7 @@ void GitHistorySource::Enumerate(BlobSink& sink) {
     return;
   }
 
-  git_revwalk* raw_walk = nullptr;
-  if (git_revwalk_new(&raw_walk, repo) != 0) {
-    sink.Error(label, "cannot walk history: " + LastError());
-    return;
-  }
-  Revwalk walk(raw_walk);
-  // Oldest first, so a (blob, path) is named by the commit that introduced it.
-  git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
-  size_t pushed = 0;
-  auto push = [&](const git_oid* oid) {
-    if (git_revwalk_push(walk.get(), oid) == 0) ++pushed;
-  };
+  std::vector<git_oid> tips, hidden;
   if (options_.include.empty()) {
     git_reference_iterator* it = nullptr;
     if (git_reference_iterator_new(&it, repo) == 0) {
@@ -357,14 +422,14 @@ void GitHistorySource::Enumerate(BlobSink& sink) {
         Reference owned(ref);
         git_object* peeled = nullptr;
         if (git_reference_peel(&peeled, owned.get(), GIT_OBJECT_COMMIT) == 0) {
-          push(git_object_id(peeled));
+          tips.push_back(*git_object_id(peeled));
           git_object_free(peeled);
         }
       }
       git_reference_iterator_free(it);
     }
     git_oid head;
-    if (ResolveCommit(repo, "HEAD", &head)) push(&head);  // a detached HEAD
+    if (ResolveCommit(repo, "HEAD", &head)) tips.push_back(head);  // a detached HEAD
   } else {
     for (const auto& rev : options_.include) {
       git_oid oid;
@@ -372,29 +437,28 @@ void GitHistorySource::Enumerate(BlobSink& sink) {
         sink.Error(label, "unknown revision '" + rev + "'");
         continue;
       }
-      push(&oid);
+      tips.push_back(oid);
     }
   }
   for (const auto& rev : options_.exclude) {
     git_oid oid;
-    if (ResolveCommit(repo, rev, &oid)) git_revwalk_hide(walk.get(), &oid);
+    if (ResolveCommit(repo, rev, &oid)) hidden.push_back(oid);
   }
-  if (pushed == 0) return;  // an empty repository, or nothing to push
+  if (tips.empty()) return;  // an empty repository, or nothing to push
 
   const git_diff_options opts = DiffOptions();
-  git_oid oid;
-  int rc;
-  while ((rc = git_revwalk_next(&oid, walk.get())) == 0) {
+  for (const git_oid& oid_ref : OrderCommits(repo, tips, hidden)) {
+    const git_oid* oid = &oid_ref;
     git_commit* c = nullptr;
-    if (git_commit_lookup(&c, repo, &oid) != 0) {
-      sink.Error(label, "cannot read commit " + OidHex(&oid) + ": " + LastError());
+    if (git_commit_lookup(&c, repo, oid) != 0) {
+      sink.Error(label, "cannot read commit " + OidHex(oid) + ": " + LastError());
       continue;
     }
     Commit commit(c);
     ++commits_;
     git_tree* t = nullptr;
     if (git_commit_tree(&t, commit.get()) != 0) {
-      sink.Error(label, "cannot read the tree of " + OidHex(&oid) + ": " + LastError());
+      sink.Error(label, "cannot read the tree of " + OidHex(oid) + ": " + LastError());
       continue;
     }
     Tree tree(t);
@@ -410,16 +474,13 @@ void GitHistorySource::Enumerate(BlobSink& sink) {
     }
     git_diff* d = nullptr;
     if (git_diff_tree_to_tree(&d, repo, parent_tree.get(), tree.get(), &opts) != 0) {
-      sink.Error(label, "cannot diff commit " + OidHex(&oid) + ": " + LastError());
+      sink.Error(label, "cannot diff commit " + OidHex(oid) + ": " + LastError());
       continue;
     }
     Diff diff(d);
     emit.SetCommit(commit.get());
     emit.EmitDiff(diff.get(), "git");
   }
-  if (rc != GIT_ITEROVER)
-    sink.Error(label, "history walk stopped early: " + LastError() +
-                          " (a shallow clone or a missing object?)");
 }
 
 GitIndexSource::GitIndexSource(std::shared_ptr<GitRepo> repo, uint64_t max_blob_bytes,
