@@ -291,3 +291,25 @@ TEST_CASE("hooks: core.hooksPath is honoured and --force replaces instead of cha
   CHECK(text.find("leakhound-hook v1") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(repo + "/.git/hooks/pre-commit"));
 }
+
+TEST_CASE("hook pre-push: the pre-commit framework's range, and the repository's baseline") {
+  TempDir dir;
+  FakeSecrets fake(205);
+  const std::string repo = dir.path() + "/repo";
+  Git(dir.path(), "init -q repo");
+  Commit(repo, "a.txt", "clean\n", "base");
+  const std::string base = Sh(repo, "git rev-parse HEAD").out.substr(0, 40);
+  Commit(repo, "s.txt", "t " + fake.GithubToken() + "\n", "secret");
+  const std::string env = "PRE_COMMIT_FROM_REF=" + base + " PRE_COMMIT_TO_REF=HEAD ";
+  CHECK(Sh(repo, env + "\"$LEAKHOUND\" hook pre-push origin url < /dev/null").code == 1);
+  CHECK(Sh(repo, "PRE_COMMIT_FROM_REF=HEAD PRE_COMMIT_TO_REF=HEAD \"$LEAKHOUND\" hook pre-push"
+                 " < /dev/null").code == 0);
+  // Accepted in .leakhound-baseline at the top of the work tree: the hook lets it through.
+  REQUIRE(Sh(repo, "\"$LEAKHOUND\" baseline create . -o .leakhound-baseline").code == 0);
+  CHECK(Sh(repo, env + "\"$LEAKHOUND\" hook pre-push origin url < /dev/null").code == 0);
+  // Git's own protocol on stdin: a deletion scans nothing.
+  const std::string z(40, '0');
+  CHECK(Sh(repo, "printf '(delete) " + z + " refs/heads/x " + base +
+                     "\\n' | \"$LEAKHOUND\" hook pre-push origin url").code == 0);
+  CHECK(Sh(repo, "echo 'garbage line' | \"$LEAKHOUND\" hook pre-push origin url").code == 2);
+}
