@@ -57,6 +57,31 @@ struct Origin {
   std::string Key() const;
 };
 
+enum class SkipReason { kBinary, kTooLarge, kExcluded, kSymlink, kSpecialFile };
+
+// What a container's expander (an image layer, say) reports into, on a scanning thread: each
+// file it holds, scanned with the same content de-duplication as any blob.
+class BlobVisitor {
+ public:
+  virtual ~BlobVisitor() = default;
+  // A file read whole.
+  virtual void Visit(const Origin& origin, std::string_view data) = 0;
+  // A file too large to hold whole: scanned in overlapping chunks from `read`, which returns
+  // bytes read, 0 at the end, or -1 with its error set.
+  virtual void VisitStream(const Origin& origin, uint64_t size,
+                           const std::function<int64_t(char*, size_t, std::string*)>& read) = 0;
+  virtual void Skipped(SkipReason reason, const std::string& path) = 0;
+  virtual void Error(const std::string& path, const std::string& message) = 0;
+  virtual void Warn(const std::string& path, const std::string& message) = 0;
+};
+
+// Opens a container a source names by key and visits what it holds; thread-safe.
+class BlobExpander {
+ public:
+  virtual ~BlobExpander() = default;
+  virtual void Expand(const std::string& key, BlobVisitor& visitor) = 0;
+};
+
 // Loads blobs a source names by key (a git object id, say) on the scanning threads.
 // Implementations are thread-safe.
 class BlobLoader {
@@ -74,6 +99,7 @@ struct BlobInput {
   std::string file_path;                      // read by the scanning thread when set
   std::shared_ptr<const std::string> bytes;   // else these bytes
   std::shared_ptr<BlobLoader> loader;         // else loader->Load(key)
+  std::shared_ptr<BlobExpander> expander;     // else expander->Expand(key): many blobs
   std::string key;
   // The blob id when the source already knows it (git): content seen before is then neither
   // loaded nor scanned again, only its matches recorded at the new origin.

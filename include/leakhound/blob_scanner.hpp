@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,11 @@ class BlobScanner {
   // is shorter than `size` when read is scanned as read.
   FileStatus ScanFile(int fd, uint64_t size, bool skip_binary, BlobScanResult* result,
                       std::string* error);
+  // The same over any reader: `read(buf, n)` returns bytes read (0 at the end) or -1 with
+  // `error` set by the reader.
+  using Reader = std::function<int64_t(char* buf, size_t n, std::string* error)>;
+  FileStatus ScanStream(const Reader& read, uint64_t size, bool skip_binary,
+                        BlobScanResult* result, std::string* error);
   const RuleSet& rules() const { return scanner_.rules(); }
 
  private:

@@ -9,8 +9,6 @@
 
 namespace leakhound {
 
-enum class SkipReason { kBinary, kTooLarge, kExcluded, kSymlink, kSpecialFile };
-
 class BlobSink {
  public:
   virtual ~BlobSink() = default;

@@ -16,6 +16,7 @@
 
 #include "leakhound/config.hpp"
 #include "leakhound/git_source.hpp"
+#include "leakhound/image_source.hpp"
 #include "leakhound/pipeline.hpp"
 #include "leakhound/report.hpp"
 #include "leakhound/rule_check.hpp"
@@ -292,6 +293,38 @@ int RulesCheckCommand(const std::string& dir, std::ostream& out) {
 }
 
 
+// ---- container images ----
+
+struct ImageCliOptions {
+  std::string path;
+  std::string image_ref;
+  std::string platform;
+  int max_archive_depth = 2;
+};
+
+int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCliOptions& io,
+                 std::ostream& out, std::ostream& err) {
+  const Config config = ResolveConfig(ro, {"."});
+  auto rules = LoadRuleSet(ro, config, err);
+  auto setup = MakeSetup(config, so);
+  ImageOptions options;
+  options.image_ref = io.image_ref;
+  options.platform = io.platform;
+  options.max_archive_depth = io.max_archive_depth;
+  options.max_file_size = setup->options.max_file_size;
+  auto image = std::make_unique<ImageSource>(io.path, options);
+  ImageSource* source = image.get();
+  std::vector<std::unique_ptr<Source>> sources;
+  sources.push_back(std::move(image));
+  Report report = RunSources(*rules, *setup, sources, so.baseline, err);
+  source->Annotate(&report.findings);
+  if (source->images() == 0 && report.summary.errors.empty())
+    report.summary.errors.push_back(
+        {io.path, "no image matched" + std::string(io.platform.empty() ? "" : " --platform " + io.platform) +
+                      (io.image_ref.empty() ? "" : " --image-ref " + io.image_ref)});
+  return WriteAndExit(report, *rules, config, so, out, err);
+}
+
 // ---- git history and hooks ----
 
 struct GitCliOptions {
@@ -516,6 +549,7 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
       "Examples:\n  leakhound scan .\n  leakhound scan --format sarif -o leakhound.sarif src/\n"
       "  leakhound baseline create -o .leakhound-baseline .\n  leakhound rules check ./my-rules\n"
       "  leakhound git .                 # full history of every ref\n"
+      "  leakhound image app.tar --fail-on high   # a docker save / OCI image\n"
       "  leakhound hook install --pre-push --pre-commit");
 
   RuleOptions ro;
@@ -603,6 +637,23 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   pre_commit->add_option("--baseline", so.baseline,
                          "Baseline file (default: .leakhound-baseline in the repository, if any)");
 
+  ImageCliOptions io;
+  auto* image = app.add_subcommand(
+      "image", "Scan a container image: docker-archive, OCI layout or OCI archive; config, "
+               "history and every layer, including files deleted by later layers");
+  image->add_option("path", io.path, "docker save tarball, OCI layout directory or OCI archive")
+      ->required();
+  image->add_option("--image-ref", io.image_ref,
+                    "Only the image with this reference (name:tag, or :tag) when there are several")
+      ->group("Image");
+  image->add_option("--platform", io.platform, "Only this platform, e.g. linux/amd64 (default: all)")
+      ->type_name("OS/ARCH")->group("Image");
+  image->add_option("--max-archive-depth", io.max_archive_depth,
+                    "Open archives nested in layers (jar, zip, whl, tar.gz...) this deep (default 2)")
+      ->check(CLI::Range(0, 8))->group("Image");
+  AddRuleOptions(image, &ro);
+  AddScanOptions(image, &so, true, false);
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -621,6 +672,7 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
     if (*check) return RulesCheckCommand(check_dir, out);
     if (*create) return BaselineCreateCommand(ro, so, baseline_out, out, err);
     if (*git) return GitCommand(ro, so, go, out, err);
+    if (*image) return ImageCommand(ro, so, io, out, err);
     if (*install) return HookInstallCommand(hook_repo, hook_pre_push, hook_pre_commit, hook_force, out);
     if (*uninstall) return HookUninstallCommand(hook_repo, out);
     if (*pre_push) return HookPrePushCommand(ro, so, pre_push_args, std::cin, err);

@@ -212,8 +212,54 @@ struct ScanJob::State : public BlobSink {
     }
   }
 
+  // Receives the files of a container expanded on this thread.
+  struct Visitor : BlobVisitor {
+    State& state;
+    BlobScanner& scanner;
+    BlobScanResult& result;
+    ScanSummary& local;
+    Visitor(State& s, BlobScanner& sc, BlobScanResult& r, ScanSummary& l)
+        : state(s), scanner(sc), result(r), local(l) {}
+    void Visit(const Origin& origin, std::string_view data) override {
+      state.ScanBytes(origin, data, scanner, result, local);
+    }
+    void VisitStream(const Origin& origin, uint64_t size,
+                     const std::function<int64_t(char*, size_t, std::string*)>& read) override {
+      if (size > state.options.max_file_size) {
+        ++local.skipped_too_large;
+        return;
+      }
+      std::string error;
+      switch (scanner.ScanStream(read, size, !state.options.scan_binary, &result, &error)) {
+        case BlobScanner::FileStatus::kBinary: ++local.skipped_binary; return;
+        case BlobScanner::FileStatus::kError: state.Error(origin.path, error); return;
+        case BlobScanner::FileStatus::kScanned: state.Finish(origin, result, local); return;
+      }
+    }
+    void Skipped(SkipReason reason, const std::string& path) override {
+      switch (reason) {
+        case SkipReason::kBinary: ++local.skipped_binary; break;
+        case SkipReason::kTooLarge: ++local.skipped_too_large; break;
+        case SkipReason::kExcluded: ++local.skipped_excluded; break;
+        case SkipReason::kSymlink: ++local.skipped_symlinks; break;
+        case SkipReason::kSpecialFile: ++local.skipped_special; break;
+      }
+    }
+    void Error(const std::string& path, const std::string& message) override {
+      state.Error(path, message);
+    }
+    void Warn(const std::string& path, const std::string& message) override {
+      state.Warn(path, message);
+    }
+  };
+
   void Process(BlobInput& in, BlobScanner& scanner, std::string& buffer, BlobScanResult& result,
                ScanSummary& local) {
+    if (in.expander) {
+      Visitor visitor(*this, scanner, result, local);
+      in.expander->Expand(in.key, visitor);
+      return;
+    }
     if (in.loader) {
       ScanLoaded(in, scanner, result, local);
       return;

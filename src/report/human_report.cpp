@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <set>
 #include <ostream>
 
 #include "leakhound/report.hpp"
@@ -55,8 +56,21 @@ std::string Provenance(const Origin& origin) {
           get("date").substr(0, 10) + "  \"" + get("summary") + "\"";
     if (get("in_head") == "false") out += "  (no longer in HEAD)";
   }
+  if (const std::string layer = get("layer"); !layer.empty()) {
+    out = "layer " + layer + " " + get("layer_digest").substr(0, 19) + "  " + get("platform") +
+          "  " + get("image");
+    if (get("visible") == "false")
+      out += "  (removed in layer " + get("removed_in_layer") + ", still in layer " + layer + ")";
+    if (const std::string step = get("created_by"); !step.empty())
+      out += "\n    created by: " + step.substr(0, 100);
+  } else if (origin.source == "image-config") {
+    out = get("platform") + "  " + get("image");
+  }
+  static const std::set<std::string> shown = {
+      "commit", "author", "date", "summary", "in_head", "layer", "layer_digest", "platform",
+      "image", "visible", "removed_in_layer", "created_by", "image_digest"};
   for (const auto& [k, v] : origin.attributes) {
-    if (k == "commit" || k == "author" || k == "date" || k == "summary" || k == "in_head") continue;
+    if (shown.count(k)) continue;
     rest += (rest.empty() ? "" : "  ") + k + "=" + Printable(v);
   }
   if (!rest.empty()) out += (out.empty() ? "" : "  ") + rest;

@@ -111,18 +111,38 @@ bool BlobScanner::ScanBuffer(std::string_view data, BlobScanResult* result, std:
 
 BlobScanner::FileStatus BlobScanner::ScanFile(int fd, uint64_t size, bool skip_binary,
                                               BlobScanResult* result, std::string* error) {
+  return ScanStream(
+      [fd](char* buf, size_t n, std::string* err) -> int64_t {
+        const ssize_t got = ReadFully(fd, buf, n);
+        if (got < 0) *err = std::string("read failed: ") + std::strerror(errno);
+        return got;
+      },
+      size, skip_binary, result, error);
+}
+
+BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t size,
+                                                bool skip_binary, BlobScanResult* result,
+                                                std::string* error) {
   Reset(result);
   stats_ = {};
   const uint64_t chunk = std::max<uint64_t>(options_.chunk_bytes, 2 * options_.chunk_overlap);
   if (size <= chunk) {
-    if (!ReadAll(fd, size, &buffer_, error)) return FileStatus::kError;
+    buffer_.resize(size);
+    size_t got_total = 0;
+    while (got_total < size) {
+      const int64_t got = read(buffer_.data() + got_total, size - got_total, error);
+      if (got < 0) return FileStatus::kError;
+      if (got == 0) break;
+      got_total += static_cast<size_t>(got);
+    }
+    buffer_.resize(got_total);
     if (skip_binary && LooksBinary(buffer_)) return FileStatus::kBinary;
     if (!ScanBuffer(buffer_, result, error)) return FileStatus::kError;
     result->id = ComputeBlobId(buffer_);  // after ScanBuffer, which resets the result
     return FileStatus::kScanned;
   }
 
-  // Large file: chunks of `chunk` new bytes, each scanned with the last `overlap` bytes of the
+  // Large: chunks of `chunk` new bytes, each scanned with the last `overlap` bytes of the
   // previous one in front, so a secret that straddles a boundary is still seen whole.
   const uint64_t overlap = options_.chunk_overlap;
   BlobIdHasher hasher;
@@ -134,28 +154,31 @@ BlobScanner::FileStatus BlobScanner::ScanFile(int fd, uint64_t size, bool skip_b
   buffer_.resize(chunk + overlap);
   while (total < size) {
     const uint64_t want = std::min<uint64_t>(chunk, size - total);
-    const ssize_t got = ReadFully(fd, buffer_.data() + kept, want);
-    if (got < 0) {
-      *error = std::string("read failed at offset ") + std::to_string(total) + ": " +
-               std::strerror(errno);
-      return FileStatus::kError;
+    size_t filled = 0;
+    while (filled < want) {
+      const int64_t got = read(buffer_.data() + kept + filled, want - filled, error);
+      if (got < 0) {
+        *error += " (at offset " + std::to_string(total + filled) + ")";
+        return FileStatus::kError;
+      }
+      if (got == 0) break;
+      filled += static_cast<size_t>(got);
     }
-    if (got == 0) break;  // the file shrank while we read it: scan what there was
-    if (total == 0 && skip_binary &&
-        LooksBinary(std::string_view(buffer_.data(), static_cast<size_t>(got))))
+    if (filled == 0) break;  // shorter than announced: scan what there was
+    if (total == 0 && skip_binary && LooksBinary(std::string_view(buffer_.data(), filled)))
       return FileStatus::kBinary;
-    const std::string_view data(buffer_.data(), kept + static_cast<size_t>(got));
+    const std::string_view data(buffer_.data(), kept + filled);
     hasher.Update(data.substr(kept));
     if (!scanner_.Scan(data, &raw_, &stats_, error)) return FileStatus::kError;
     Collect(data, base, line_base, total, result);
-    total += static_cast<uint64_t>(got);
-    // Keep the tail as the next chunk's overlap.
+    total += filled;
     const size_t next_kept = static_cast<size_t>(std::min<uint64_t>(overlap, data.size()));
     const size_t drop = data.size() - next_kept;
     line_base += CountNewlines(data.data(), drop);
     base += drop;
     std::memmove(buffer_.data(), buffer_.data() + drop, next_kept);
     kept = next_kept;
+    if (filled < want) break;
   }
   result->bytes = total;
   result->id = hasher.Finish();

@@ -1,0 +1,59 @@
+// Container images: a docker-archive (`docker save`, classic and Docker 25+ layouts), an OCI
+// image layout directory, or an OCI archive. Detected from what the input holds.
+//
+// The source parses manifests, indexes and configs on the calling thread (config facts become
+// small blobs: Env, Labels, Cmd, Entrypoint, Healthcheck, history with build args parsed) and
+// queues one work item per unique layer digest; each layer is then streamed through libarchive
+// (gzip, zstd or plain) on a scanning thread, never extracted to disk. Files inside nested
+// archives (jar, zip, whl, tar.gz...) are opened up to `max_archive_depth`. Whiteouts are
+// recorded, and after the scan Annotate() says for every layer location whether the file is
+// visible in the final filesystem, or which later layer removed it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leakhound/finding.hpp"
+#include "leakhound/source.hpp"
+
+namespace leakhound {
+
+struct ImageOptions {
+  std::string image_ref;  // only images whose reference matches (name:tag, or :tag); empty: all
+  std::string platform;   // only this "os/arch[/variant]"; empty: every platform
+  int max_archive_depth = 2;
+  uint64_t max_file_size = 100ull << 20;
+  // Bytes one nested archive may expand to in total; past it the rest is skipped with a warning.
+  uint64_t max_nested_bytes = 512ull << 20;
+};
+
+struct BuildArg {
+  std::string key, value;
+};
+
+// Parses the "|N KEY=VALUE ... <command>" prefix that docker and BuildKit record on RUN steps
+// that used build args. Values may be quoted ('...' or "...") or backslash-escaped. Returns false
+// when there is no well-formed prefix; `rest` receives the command after the arguments.
+bool ParseBuildArgs(std::string_view created_by, std::vector<BuildArg>* args, std::string* rest);
+
+class ImageSource : public Source {
+ public:
+  ImageSource(std::string path, ImageOptions options);
+  ~ImageSource() override;
+  ImageSource(const ImageSource&) = delete;
+  ImageSource& operator=(const ImageSource&) = delete;
+
+  void Enumerate(BlobSink& sink) override;
+  // After the scan (single-threaded): adds "visible" and "removed_in_layer" to layer locations,
+  // and redacts every found secret inside "created_by" attributes.
+  void Annotate(std::vector<Finding>* findings) const;
+  size_t images() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace leakhound

@@ -1,0 +1,858 @@
+#include "leakhound/image_source.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "leakhound/rule.hpp"
+#include "leakhound/secret.hpp"
+
+namespace leakhound {
+namespace {
+
+using nlohmann::json;
+constexpr uint64_t kMaxMetadataBytes = 64ull << 20;  // manifests, indexes, configs
+constexpr size_t kReadBlock = 1 << 16;
+
+struct ArchiveDeleter {
+  void operator()(archive* a) const {
+    if (a) archive_read_free(a);
+  }
+};
+using ArchivePtr = std::unique_ptr<archive, ArchiveDeleter>;
+
+std::string Normalize(std::string name) {
+  while (name.rfind("./", 0) == 0) name.erase(0, 2);
+  while (!name.empty() && name[0] == '/') name.erase(0, 1);
+  return name;
+}
+
+std::string ArchiveError(archive* a) {
+  const char* e = archive_error_string(a);
+  return e ? e : "unknown libarchive error";
+}
+
+// "sha256:<hex>" -> "blobs/sha256/<hex>"; false for anything else.
+bool BlobPath(const std::string& digest, std::string* path) {
+  const size_t colon = digest.find(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  const std::string alg = digest.substr(0, colon), hex = digest.substr(colon + 1);
+  if (hex.empty() || hex.find_first_not_of("0123456789abcdef") != std::string::npos ||
+      alg.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+._-") != std::string::npos)
+    return false;
+  *path = "blobs/" + alg + "/" + hex;
+  return true;
+}
+
+// ---- where an image's blobs live ----
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual bool Exists(const std::string& name) const = 0;
+  // Reads a metadata member whole (at most kMaxMetadataBytes).
+  virtual bool ReadSmall(const std::string& name, std::string* out, std::string* error) const = 0;
+  // Sets `a` up to read the member `name` as its input.
+  virtual bool Open(archive* a, const std::string& name, std::string* error) const = 0;
+};
+
+class DirStore : public Store {
+ public:
+  explicit DirStore(std::string root) : root_(std::move(root)) {}
+  bool Exists(const std::string& name) const override {
+    struct stat st;
+    return ::stat((root_ + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  }
+  bool ReadSmall(const std::string& name, std::string* out, std::string* error) const override {
+    struct stat st;
+    const std::string p = root_ + "/" + name;
+    if (::stat(p.c_str(), &st) != 0) {
+      *error = name + ": " + std::strerror(errno);
+      return false;
+    }
+    if (static_cast<uint64_t>(st.st_size) > kMaxMetadataBytes) {
+      *error = name + ": larger than " + std::to_string(kMaxMetadataBytes) + " bytes";
+      return false;
+    }
+    if (!ReadWholeFile(p, out)) {
+      *error = name + ": cannot read";
+      return false;
+    }
+    return true;
+  }
+  bool Open(archive* a, const std::string& name, std::string* error) const override {
+    if (archive_read_open_filename(a, (root_ + "/" + name).c_str(), kReadBlock) != ARCHIVE_OK) {
+      *error = ArchiveError(a);
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string root_;
+};
+
+// A tar of an image (docker-archive or OCI archive). Members are listed once; small ones are
+// kept in memory, large ones are streamed from a fresh reader positioned at them.
+class TarStore : public Store {
+ public:
+  static std::unique_ptr<TarStore> Open(const std::string& path, std::string* error) {
+    std::unique_ptr<TarStore> s(new TarStore(path));
+    ArchivePtr a(NewOuter());
+    if (archive_read_open_filename(a.get(), path.c_str(), kReadBlock) != ARCHIVE_OK) {
+      *error = ArchiveError(a.get());
+      return nullptr;
+    }
+    archive_entry* e = nullptr;
+    int r;
+    while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+      const std::string name = Normalize(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+      if (archive_entry_filetype(e) == AE_IFLNK && archive_entry_symlink(e)) {
+        std::string target = archive_entry_symlink(e);
+        const size_t slash = name.rfind('/');
+        // Relative to the link's directory (docker save links duplicate layers like this).
+        std::string base = slash == std::string::npos ? "" : name.substr(0, slash + 1);
+        while (target.rfind("../", 0) == 0) {
+          target.erase(0, 3);
+          if (!base.empty()) base.pop_back();
+          const size_t up = base.rfind('/');
+          base = up == std::string::npos ? "" : base.substr(0, up + 1);
+        }
+        s->links_[name] = Normalize(base + target);
+        continue;
+      }
+      if (archive_entry_filetype(e) != AE_IFREG) continue;
+      const uint64_t size = static_cast<uint64_t>(archive_entry_size(e));
+      s->sizes_[name] = size;
+      if (size <= (1u << 20)) {
+        std::string data(size, '\0');
+        if (archive_read_data(a.get(), data.data(), size) != static_cast<la_ssize_t>(size)) {
+          *error = path + ": " + name + ": " + ArchiveError(a.get());
+          return nullptr;
+        }
+        s->small_[name] = std::move(data);
+      }
+    }
+    if (r != ARCHIVE_EOF) {
+      *error = ArchiveError(a.get());
+      return nullptr;
+    }
+    return s;
+  }
+
+  bool Exists(const std::string& name) const override { return sizes_.count(Resolve(name)) > 0; }
+
+  bool ReadSmall(const std::string& name, std::string* out, std::string* error) const override {
+    const std::string n = Resolve(name);
+    auto it = small_.find(n);
+    if (it != small_.end()) {
+      *out = it->second;
+      return true;
+    }
+    auto size = sizes_.find(n);
+    if (size == sizes_.end()) {
+      *error = name + ": not in the archive";
+      return false;
+    }
+    if (size->second > kMaxMetadataBytes) {
+      *error = name + ": larger than " + std::to_string(kMaxMetadataBytes) + " bytes";
+      return false;
+    }
+    auto stream = Seek(n, error);
+    if (!stream) return false;
+    out->assign(size->second, '\0');
+    if (archive_read_data(stream->outer.get(), out->data(), out->size()) !=
+        static_cast<la_ssize_t>(out->size())) {
+      *error = name + ": " + ArchiveError(stream->outer.get());
+      return false;
+    }
+    return true;
+  }
+
+  bool Open(archive* a, const std::string& name, std::string* error) const override {
+    const std::string n = Resolve(name);
+    auto it = small_.find(n);
+    if (it != small_.end()) {
+      if (archive_read_open_memory(a, it->second.data(), it->second.size()) != ARCHIVE_OK) {
+        *error = ArchiveError(a);
+        return false;
+      }
+      return true;
+    }
+    auto stream = Seek(n, error);
+    if (!stream) return false;
+    // libarchive owns the stream from here; the close callback frees it.
+    Stream* raw = stream.release();
+    if (archive_read_open(a, raw, nullptr, &Stream::Read, &Stream::Close) != ARCHIVE_OK) {
+      *error = ArchiveError(a);
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  struct Stream {
+    ArchivePtr outer;
+    std::string buffer = std::string(kReadBlock, '\0');
+    static la_ssize_t Read(archive* a, void* self, const void** data) {
+      auto* s = static_cast<Stream*>(self);
+      const la_ssize_t n = archive_read_data(s->outer.get(), s->buffer.data(), s->buffer.size());
+      if (n < 0) archive_set_error(a, EIO, "%s", ArchiveError(s->outer.get()).c_str());
+      *data = s->buffer.data();
+      return n;
+    }
+    static int Close(archive*, void* self) {
+      delete static_cast<Stream*>(self);
+      return ARCHIVE_OK;
+    }
+  };
+
+  explicit TarStore(std::string path) : path_(std::move(path)) {}
+
+  static archive* NewOuter() {
+    archive* a = archive_read_new();
+    archive_read_support_filter_all(a);  // a gzipped `docker save` works too
+    archive_read_support_format_tar(a);
+    return a;
+  }
+
+  std::string Resolve(const std::string& name) const {
+    std::string n = Normalize(name);
+    for (int hops = 0; hops < 8; ++hops) {
+      auto it = links_.find(n);
+      if (it == links_.end()) break;
+      n = it->second;
+    }
+    return n;
+  }
+
+  std::unique_ptr<Stream> Seek(const std::string& name, std::string* error) const {
+    auto s = std::make_unique<Stream>();
+    s->outer.reset(NewOuter());
+    if (archive_read_open_filename(s->outer.get(), path_.c_str(), kReadBlock) != ARCHIVE_OK) {
+      *error = ArchiveError(s->outer.get());
+      return nullptr;
+    }
+    archive_entry* e = nullptr;
+    int r;
+    while ((r = archive_read_next_header(s->outer.get(), &e)) == ARCHIVE_OK || r == ARCHIVE_WARN)
+      if (archive_entry_filetype(e) == AE_IFREG && Normalize(archive_entry_pathname(e)) == name)
+        return s;
+    *error = name + ": not found in " + path_ + (r == ARCHIVE_EOF ? "" : ": " + ArchiveError(s->outer.get()));
+    return nullptr;
+  }
+
+  std::string path_;
+  std::unordered_map<std::string, uint64_t> sizes_;
+  std::unordered_map<std::string, std::string> small_;
+  std::unordered_map<std::string, std::string> links_;
+};
+
+// ---- the image model ----
+
+struct LayerInfo {
+  std::string member;   // where its bytes are in the store
+  std::string digest;   // compressed blob digest (or the diff id for classic docker-archives)
+  std::string created_by;
+  // Filled by the expander (one thread), read by Annotate after the scan.
+  std::unordered_set<std::string> paths;    // every entry it holds
+  std::unordered_set<std::string> deleted;  // whiteouts: paths it removes from lower layers
+  std::vector<std::string> opaque;          // directories it empties of lower layers' content
+};
+
+struct Image {
+  std::string ref;       // a name:tag, or the manifest digest
+  std::string digest;    // manifest digest (the config digest for classic docker-archives)
+  std::string platform;  // os/arch[/variant]
+  std::string config_member;
+  std::vector<size_t> layers;  // indexes into Impl::layers, in order
+};
+
+bool IsNestedArchive(const std::string& path) {
+  std::string lower = path;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* ext : {".jar", ".war", ".ear", ".zip", ".whl", ".egg", ".apk", ".aar",
+                          ".nupkg", ".tar", ".tar.gz", ".tgz", ".tar.zst", ".tar.xz", ".tar.bz2"})
+    if (lower.size() > std::strlen(ext) && lower.compare(lower.size() - std::strlen(ext), std::string::npos, ext) == 0)
+      return true;
+  return false;
+}
+
+// A history step as shown in reports: every build-arg value redacted, whether a rule matched
+// it or not (build args are where secrets hide).
+std::string RedactBuildArgs(const std::string& created_by) {
+  std::vector<BuildArg> args;
+  std::string rest;
+  if (!ParseBuildArgs(created_by, &args, &rest)) return created_by;
+  std::string out = "|" + std::to_string(args.size());
+  for (const auto& a : args) out += " " + a.key + "=" + Redact(a.value);
+  return out + " " + rest;
+}
+
+std::string Truncate(const std::string& s, size_t n) {
+  return s.size() <= n ? s : s.substr(0, n - 3) + "...";
+}
+
+}  // namespace
+
+struct ImageSource::Impl {
+  std::string path;
+  ImageOptions options;
+  std::shared_ptr<Store> store;
+  std::vector<Image> images;
+  std::vector<LayerInfo> layers;
+
+  class Expander;
+};
+
+// Streams one layer on a scanning thread; records its paths and whiteouts.
+class ImageSource::Impl::Expander : public BlobExpander {
+ public:
+  explicit Expander(Impl* impl) : impl_(impl) {}
+
+  void Expand(const std::string& key, BlobVisitor& visitor) override {
+    const size_t index = std::stoul(key);
+    LayerInfo& layer = impl_->layers[index];
+    const std::string where = "layer " + attributes_for(index, "layer") + " (" + layer.digest + ")";
+    ArchivePtr a(archive_read_new());
+    archive_read_support_filter_all(a.get());
+    archive_read_support_format_tar(a.get());
+    std::string error;
+    if (!impl_->store->Open(a.get(), layer.member, &error)) {
+      visitor.Error(where, "cannot open: " + error);
+      return;
+    }
+    Walk(a.get(), index, "", 0, where, &layer, visitor);
+  }
+
+ private:
+  std::string attributes_for(size_t index, const char* key) const {
+    auto it = per_layer_.find(index);
+    if (it != per_layer_.end())
+      for (const auto& [k, v] : it->second)
+        if (k == key) return v;
+    return "?";
+  }
+
+ public:
+  // Each queued layer's provenance attributes; written before any layer is queued.
+  std::unordered_map<size_t, std::vector<std::pair<std::string, std::string>>> per_layer_;
+
+ private:
+  // Reads every entry of `a`; `prefix` is "outer.jar!/" inside nested archives.
+  void Walk(archive* a, size_t index, const std::string& prefix, int depth,
+            const std::string& where, LayerInfo* layer, BlobVisitor& visitor) {
+    archive_entry* e = nullptr;
+    int r;
+    uint64_t expanded = 0;
+    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+      const char* raw_name = archive_entry_pathname(e);
+      const std::string name = Normalize(raw_name ? raw_name : "");
+      const std::string path = prefix + name;
+      const size_t slash = name.rfind('/');
+      const std::string base = slash == std::string::npos ? name : name.substr(slash + 1);
+      const std::string dir = slash == std::string::npos ? "" : name.substr(0, slash + 1);
+      if (depth == 0) {
+        if (base == ".wh..wh..opq") {
+          layer->opaque.push_back(dir);
+          continue;
+        }
+        if (base.rfind(".wh.", 0) == 0) {
+          layer->deleted.insert(dir + base.substr(4));
+          continue;
+        }
+        std::string entry_path = name;
+        while (!entry_path.empty() && entry_path.back() == '/') entry_path.pop_back();
+        layer->paths.insert(entry_path);
+      }
+      const auto type = archive_entry_filetype(e);
+      if (type == AE_IFDIR) continue;
+      if (type == AE_IFLNK) {
+        visitor.Skipped(SkipReason::kSymlink, path);
+        continue;
+      }
+      if (type != AE_IFREG) {
+        visitor.Skipped(SkipReason::kSpecialFile, path);
+        continue;
+      }
+      if (archive_entry_hardlink(e)) continue;  // its content is the target's, scanned there
+      const uint64_t size = archive_entry_size_is_set(e) ? static_cast<uint64_t>(archive_entry_size(e)) : 0;
+      if (size > impl_->options.max_file_size) {
+        visitor.Skipped(SkipReason::kTooLarge, path);
+        continue;
+      }
+      if (depth > 0) {
+        expanded += size;
+        if (expanded > impl_->options.max_nested_bytes) {
+          visitor.Warn(where + ": " + prefix,
+                       "nested archive expands past " +
+                           std::to_string(impl_->options.max_nested_bytes) +
+                           " bytes (--max-file-size / nested cap); the rest was skipped");
+          return;
+        }
+      }
+      Origin origin;
+      origin.source = "image";
+      origin.path = path;
+      origin.attributes = per_layer_.at(index);  // read-only while layers are scanned
+      const bool nested = depth < impl_->options.max_archive_depth && IsNestedArchive(name);
+      if (nested || size <= (8u << 20)) {
+        std::string data(size, '\0');
+        size_t got = 0;
+        while (got < size) {
+          const la_ssize_t n = archive_read_data(a, data.data() + got, size - got);
+          if (n < 0) {
+            visitor.Error(where, path + ": " + ArchiveError(a));
+            return;  // the stream is broken: the rest of this layer cannot be read
+          }
+          if (n == 0) break;
+          got += static_cast<size_t>(n);
+        }
+        data.resize(got);
+        if (nested) {
+          ArchivePtr inner(archive_read_new());
+          archive_read_support_filter_all(inner.get());
+          archive_read_support_format_tar(inner.get());
+          archive_read_support_format_zip(inner.get());
+          if (archive_read_open_memory(inner.get(), data.data(), data.size()) == ARCHIVE_OK) {
+            Walk(inner.get(), index, path + "!/", depth + 1, where, layer, visitor);
+          } else {
+            visitor.Warn(where, path + ": not a readable archive: " + ArchiveError(inner.get()));
+          }
+          continue;
+        }
+        visitor.Visit(origin, data);
+        continue;
+      }
+      visitor.VisitStream(origin, size, [a](char* buf, size_t n, std::string* err) -> int64_t {
+        const la_ssize_t got = archive_read_data(a, buf, n);
+        if (got < 0) *err = ArchiveError(a);
+        return got;
+      });
+    }
+    if (r != ARCHIVE_EOF) {
+      visitor.Error(depth == 0 ? where : where + ": " + prefix,
+                    "unreadable: " + ArchiveError(a) + " (the rest of it was not scanned)");
+    }
+  }
+
+  Impl* impl_;
+};
+
+namespace {
+
+// Adds the images a manifest descriptor names (recursing through indexes).
+void CollectOci(const Store& store, const json& descriptor, const std::string& ref,
+                const std::string& platform, std::vector<Image>* images,
+                std::vector<std::string>* manifests, std::vector<std::string>* errors, int depth) {
+  const std::string media = descriptor.value("mediaType", "");
+  const std::string digest = descriptor.value("digest", "");
+  std::string name = ref;
+  if (descriptor.contains("annotations") && descriptor["annotations"].is_object()) {
+    const auto& ann = descriptor["annotations"];
+    if (ann.contains("io.containerd.image.name")) name = ann["io.containerd.image.name"];
+    else if (ann.contains("org.opencontainers.image.ref.name")) name = ann["org.opencontainers.image.ref.name"];
+  }
+  std::string plat = platform;
+  if (descriptor.contains("platform") && descriptor["platform"].is_object()) {
+    const auto& p = descriptor["platform"];
+    plat = p.value("os", "") + "/" + p.value("architecture", "");
+    if (p.contains("variant")) plat += "/" + p.value("variant", "");
+  }
+  std::string member;
+  if (!BlobPath(digest, &member)) {
+    errors->push_back("bad digest '" + digest + "'");
+    return;
+  }
+  if (depth > 4) {
+    errors->push_back(digest + ": indexes nested too deep");
+    return;
+  }
+  std::string text, error;
+  if (!store.ReadSmall(member, &text, &error)) {
+    errors->push_back(error);
+    return;
+  }
+  const json doc = json::parse(text, nullptr, false);
+  if (!doc.is_object()) {
+    errors->push_back(digest + ": not valid JSON");
+    return;
+  }
+  const std::string doc_media = doc.value("mediaType", media);
+  if (doc.contains("manifests")) {  // an index or a manifest list
+    for (const auto& d : doc["manifests"]) {
+      if (!d.is_object()) continue;
+      // Attestation manifests (BuildKit's "unknown/unknown" platform) hold no image.
+      if (d.contains("annotations") && d["annotations"].is_object() &&
+          d["annotations"].contains("vnd.docker.reference.type"))
+        continue;
+      CollectOci(store, d, name, plat, images, manifests, errors, depth + 1);
+    }
+    return;
+  }
+  if (!doc.contains("layers") || !doc.contains("config")) {
+    errors->push_back(digest + ": not an image manifest (" + doc_media + ")");
+    return;
+  }
+  Image img;
+  img.ref = name.empty() ? digest : name;
+  img.digest = digest;
+  img.platform = plat;
+  if (!BlobPath(doc["config"].value("digest", ""), &img.config_member)) {
+    errors->push_back(digest + ": bad config digest");
+    return;
+  }
+  images->push_back(std::move(img));
+  manifests->push_back(text);
+}
+
+bool RefMatches(const std::string& want, const std::string& ref) {
+  if (want.empty() || want == ref) return true;
+  if (want[0] == ':') return ref.size() > want.size() && ref.compare(ref.size() - want.size(), std::string::npos, want) == 0;
+  return ref == want + ":latest" || ref.size() > want.size() + 1 && ref.compare(ref.size() - want.size() - 1, std::string::npos, "/" + want) == 0;
+}
+
+}  // namespace
+
+ImageSource::ImageSource(std::string path, ImageOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->path = std::move(path);
+  impl_->options = std::move(options);
+}
+
+ImageSource::~ImageSource() = default;
+
+size_t ImageSource::images() const { return impl_->images.size(); }
+
+void ImageSource::Enumerate(BlobSink& sink) {
+  Impl& im = *impl_;
+  struct stat st;
+  if (::stat(im.path.c_str(), &st) != 0) {
+    sink.Error(im.path, std::strerror(errno));
+    return;
+  }
+  std::string error;
+  if (S_ISDIR(st.st_mode)) {
+    im.store = std::make_shared<DirStore>(im.path);
+  } else {
+    auto tar = TarStore::Open(im.path, &error);
+    if (!tar) {
+      sink.Error(im.path, "not a readable image archive: " + error);
+      return;
+    }
+    im.store = std::move(tar);
+  }
+  const Store& store = *im.store;
+
+  // Images and, per image, its manifest's layer list (member, digest).
+  std::vector<std::vector<std::pair<std::string, std::string>>> image_layers;
+  std::vector<std::string> errors;
+  if (store.Exists("manifest.json")) {
+    std::string text;
+    if (!store.ReadSmall("manifest.json", &text, &error)) {
+      sink.Error(im.path, error);
+      return;
+    }
+    const json doc = json::parse(text, nullptr, false);
+    if (!doc.is_array()) {
+      sink.Error(im.path, "manifest.json: expected an array of images");
+      return;
+    }
+    for (const auto& entry : doc) {
+      if (!entry.is_object() || !entry.contains("Config") || !entry.contains("Layers") ||
+          !entry["Layers"].is_array()) {
+        errors.push_back("manifest.json: an entry without Config and Layers");
+        continue;
+      }
+      Image img;
+      img.config_member = Normalize(entry["Config"].get<std::string>());
+      std::string hex = img.config_member;
+      if (hex.rfind("blobs/sha256/", 0) == 0) hex = hex.substr(13);
+      if (hex.size() > 5 && hex.compare(hex.size() - 5, 5, ".json") == 0) hex.resize(hex.size() - 5);
+      img.digest = "sha256:" + hex;
+      if (entry.contains("RepoTags") && entry["RepoTags"].is_array() && !entry["RepoTags"].empty())
+        img.ref = entry["RepoTags"][0].get<std::string>();
+      else
+        img.ref = img.digest;
+      std::vector<std::pair<std::string, std::string>> layers;
+      for (const auto& l : entry["Layers"]) {
+        const std::string member = Normalize(l.get<std::string>());
+        std::string digest;
+        if (member.rfind("blobs/", 0) == 0) {
+          const std::string rest = member.substr(6);
+          const size_t slash = rest.find('/');
+          digest = rest.substr(0, slash) + ":" + rest.substr(slash + 1);
+        }
+        layers.emplace_back(member, digest);
+      }
+      im.images.push_back(std::move(img));
+      image_layers.push_back(std::move(layers));
+    }
+  } else if (store.Exists("index.json")) {
+    std::string text;
+    if (!store.ReadSmall("index.json", &text, &error)) {
+      sink.Error(im.path, error);
+      return;
+    }
+    const json index = json::parse(text, nullptr, false);
+    if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array()) {
+      sink.Error(im.path, "index.json: expected an OCI index with a manifests array");
+      return;
+    }
+    std::vector<std::string> manifests;
+    for (const auto& d : index["manifests"])
+      if (d.is_object()) CollectOci(store, d, "", "", &im.images, &manifests, &errors, 0);
+    for (const auto& text_manifest : manifests) {
+      const json m = json::parse(text_manifest);
+      std::vector<std::pair<std::string, std::string>> layers;
+      for (const auto& l : m["layers"]) {
+        const std::string digest = l.value("digest", "");
+        std::string member;
+        if (!BlobPath(digest, &member)) {
+          errors.push_back("bad layer digest '" + digest + "'");
+          continue;
+        }
+        layers.emplace_back(member, digest);
+      }
+      image_layers.push_back(std::move(layers));
+    }
+  } else {
+    sink.Error(im.path,
+               "not an image: no manifest.json (docker-archive) or index.json (OCI layout)");
+    return;
+  }
+  for (const auto& e : errors) sink.Error(im.path, e);
+
+  std::unordered_map<std::string, size_t> layer_by_member;
+  auto expander = std::make_shared<Impl::Expander>(&im);
+  std::vector<Image> kept;
+  std::vector<std::pair<size_t, std::vector<std::pair<std::string, std::string>>>> to_queue;
+  for (size_t i = 0; i < im.images.size(); ++i) {
+    Image img = im.images[i];
+    std::string text;
+    if (!store.ReadSmall(img.config_member, &text, &error)) {
+      sink.Error(im.path, img.ref + ": config: " + error);
+      continue;
+    }
+    const json config = json::parse(text, nullptr, false);
+    if (!config.is_object()) {
+      sink.Error(im.path, img.ref + ": config is not valid JSON");
+      continue;
+    }
+    if (img.platform.empty()) {
+      img.platform = config.value("os", "") + "/" + config.value("architecture", "");
+      if (config.contains("variant")) img.platform += "/" + config.value("variant", "");
+    }
+    // "linux/arm64" selects any variant of it ("linux/arm64/v8"); a variant must match exactly.
+    const std::string& want = impl_->options.platform;
+    if (!want.empty() && img.platform != want && img.platform.rfind(want + "/", 0) != 0) continue;
+    if (!RefMatches(impl_->options.image_ref, img.ref)) continue;
+
+    std::vector<std::pair<std::string, std::string>> base = {
+        {"image", img.ref}, {"image_digest", img.digest}, {"platform", img.platform}};
+    // Config facts, as lines the rules read: "ENV K=V", "LABEL k=v", "ARG K=V"...
+    auto fact = [&](const std::string& field, const std::string& text_fact) {
+      BlobInput in;
+      in.origin.source = "image-config";
+      in.origin.path = field;
+      in.origin.attributes = base;
+      in.bytes = std::make_shared<const std::string>(text_fact + "\n");
+      sink.Push(std::move(in));
+    };
+    std::vector<std::string> diff_ids;
+    if (config.contains("rootfs") && config["rootfs"].is_object() &&
+        config["rootfs"].contains("diff_ids") && config["rootfs"]["diff_ids"].is_array())
+      for (const auto& d : config["rootfs"]["diff_ids"])
+        if (d.is_string()) diff_ids.push_back(d);
+    if (config.contains("config") && config["config"].is_object()) {
+      const json& c = config["config"];
+      auto joined = [](const json& v) {
+        std::string out;
+        if (v.is_array()) {
+          for (const auto& x : v)
+            if (x.is_string()) out += (out.empty() ? "" : " ") + x.get<std::string>();
+        } else if (v.is_string()) {
+          out = v;
+        }
+        return out;
+      };
+      if (c.contains("Env") && c["Env"].is_array())
+        for (size_t k = 0; k < c["Env"].size(); ++k)
+          if (c["Env"][k].is_string()) fact("Env[" + std::to_string(k) + "]", "ENV " + c["Env"][k].get<std::string>());
+      if (c.contains("Labels") && c["Labels"].is_object())
+        for (const auto& [k, v] : c["Labels"].items())
+          if (v.is_string()) fact("Labels[" + k + "]", "LABEL " + k + "=" + v.get<std::string>());
+      if (c.contains("Cmd")) fact("Cmd", "CMD " + joined(c["Cmd"]));
+      if (c.contains("Entrypoint")) fact("Entrypoint", "ENTRYPOINT " + joined(c["Entrypoint"]));
+      if (c.contains("Healthcheck") && c["Healthcheck"].is_object() && c["Healthcheck"].contains("Test"))
+        fact("Healthcheck", "HEALTHCHECK " + joined(c["Healthcheck"]["Test"]));
+    }
+    std::vector<std::string> layer_steps;
+    if (config.contains("history") && config["history"].is_array()) {
+      const json& h = config["history"];
+      for (size_t k = 0; k < h.size(); ++k) {
+        if (!h[k].is_object()) continue;
+        const std::string created_by = h[k].value("created_by", "");
+        if (!h[k].value("empty_layer", false)) layer_steps.push_back(created_by);
+        if (created_by.empty()) continue;
+        std::vector<BuildArg> args;
+        std::string rest;
+        std::string text_fact;
+        if (ParseBuildArgs(created_by, &args, &rest)) {
+          for (const auto& a : args) text_fact += "ARG " + a.key + "=" + a.value + "\n";
+          text_fact += "RUN " + rest;
+        } else {
+          text_fact = created_by;
+        }
+        fact("history[" + std::to_string(k) + "]", text_fact);
+      }
+    }
+
+    const auto& layers = image_layers[i];
+    for (size_t k = 0; k < layers.size(); ++k) {
+      auto [member, digest] = layers[k];
+      if (digest.empty()) digest = k < diff_ids.size() ? diff_ids[k] : member;
+      auto found = layer_by_member.find(member);
+      size_t slot;
+      if (found == layer_by_member.end()) {
+        slot = im.layers.size();
+        layer_by_member.emplace(member, slot);
+        LayerInfo info;
+        info.member = member;
+        info.digest = digest;
+        info.created_by = k < layer_steps.size() ? layer_steps[k] : "";
+        im.layers.push_back(std::move(info));
+        auto attrs = base;
+        attrs.emplace_back("layer", std::to_string(k + 1));
+        attrs.emplace_back("layer_digest", digest);
+        attrs.emplace_back("created_by", Truncate(RedactBuildArgs(im.layers[slot].created_by), 160));
+        to_queue.emplace_back(slot, std::move(attrs));
+      } else {
+        slot = found->second;  // a layer shared with an image already queued: scanned once
+      }
+      img.layers.push_back(slot);
+    }
+    kept.push_back(std::move(img));
+  }
+  im.images = std::move(kept);
+  // Attributes are set before any layer is queued, so the expander only reads them.
+  for (auto& [slot, attrs] : to_queue) expander->per_layer_[slot] = std::move(attrs);
+  for (const auto& [slot, attrs] : expander->per_layer_) {
+    BlobInput in;
+    in.origin.source = "image";
+    in.origin.path = im.layers[slot].member;
+    in.expander = expander;
+    in.key = std::to_string(slot);
+    sink.Push(std::move(in));
+  }
+}
+
+void ImageSource::Annotate(std::vector<Finding>* findings) const {
+  const Impl& im = *impl_;
+  auto attr = [](const Location& l, std::string_view key) -> std::string {
+    for (const auto& [k, v] : l.origin.attributes)
+      if (k == key) return v;
+    return "";
+  };
+  // Is `path` removed or replaced by layer slot `j`?
+  auto removes = [&](const LayerInfo& layer, const std::string& path) {
+    if (layer.paths.count(path) || layer.deleted.count(path)) return true;
+    for (size_t cut = path.find('/'); cut != std::string::npos; cut = path.find('/', cut + 1))
+      if (layer.deleted.count(path.substr(0, cut))) return true;
+    for (const auto& dir : layer.opaque)
+      if (path.rfind(dir, 0) == 0) return true;
+    return false;
+  };
+  std::vector<std::string> secrets;
+  for (const auto& f : *findings) secrets.push_back(f.secret.Reveal());
+  for (auto& f : *findings) {
+    for (auto& l : f.locations) {
+      if (l.origin.source != "image" && l.origin.source != "image-config") continue;
+      for (auto& [k, v] : l.origin.attributes) {
+        if (k != "created_by") continue;
+        for (const auto& s : secrets) {
+          if (s.size() < 4) continue;
+          for (size_t at; (at = v.find(s)) != std::string::npos;) v.replace(at, s.size(), Redact(s));
+        }
+      }
+      if (l.origin.source != "image") continue;
+      const std::string digest = attr(l, "image_digest"), platform = attr(l, "platform");
+      const size_t layer_no = static_cast<size_t>(std::stoul("0" + attr(l, "layer")));
+      std::string path = l.origin.path;
+      const size_t bang = path.find("!/");
+      if (bang != std::string::npos) path = path.substr(0, bang);  // inside a nested archive
+      for (const auto& img : im.images) {
+        if (img.digest != digest || img.platform != platform) continue;
+        std::string removed_in;
+        for (size_t j = layer_no; j < img.layers.size(); ++j)  // layers after this one
+          if (removes(im.layers[img.layers[j]], path)) {
+            removed_in = std::to_string(j + 1);
+            break;
+          }
+        l.origin.attributes.emplace_back("visible", removed_in.empty() ? "true" : "false");
+        if (!removed_in.empty()) l.origin.attributes.emplace_back("removed_in_layer", removed_in);
+        break;
+      }
+    }
+  }
+}
+
+bool ParseBuildArgs(std::string_view s, std::vector<BuildArg>* args, std::string* rest) {
+  args->clear();
+  size_t i = 0;
+  while (i < s.size() && s[i] == ' ') ++i;
+  // BuildKit records "RUN |2 A=1 B=2 /bin/sh -c ..."; the classic builder "|2 A=1 B=2 ...".
+  if (s.substr(i, 4) == "RUN ") i += 4;
+  if (i >= s.size() || s[i] != '|') return false;
+  ++i;
+  size_t n = 0, digits = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && digits < 6) {
+    n = n * 10 + static_cast<size_t>(s[i] - '0');
+    ++i;
+    ++digits;
+  }
+  if (digits == 0 || n == 0 || i >= s.size() || s[i] != ' ') return false;
+  for (size_t k = 0; k < n; ++k) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    const size_t eq = s.find('=', i);
+    if (eq == std::string_view::npos || eq == i) return false;
+    BuildArg arg;
+    arg.key = std::string(s.substr(i, eq - i));
+    if (arg.key.find(' ') != std::string::npos) return false;
+    i = eq + 1;
+    // The value: up to an unquoted space, honouring quotes and backslash escapes.
+    char quote = 0;
+    while (i < s.size()) {
+      const char c = s[i];
+      if (quote) {
+        if (c == quote) quote = 0;
+        else if (c == '\\' && quote == '"' && i + 1 < s.size()) arg.value.push_back(s[++i]);
+        else arg.value.push_back(c);
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '\\' && i + 1 < s.size()) {
+        arg.value.push_back(s[++i]);
+      } else if (c == ' ') {
+        break;
+      } else {
+        arg.value.push_back(c);
+      }
+      ++i;
+    }
+    if (quote) return false;
+    args->push_back(std::move(arg));
+  }
+  while (i < s.size() && s[i] == ' ') ++i;
+  *rest = std::string(s.substr(i));
+  return true;
+}
+
+}  // namespace leakhound
