@@ -64,11 +64,11 @@ std::string Provenance(const Origin& origin) {
     if (const std::string step = get("created_by"); !step.empty())
       out += "\n    created by: " + step.substr(0, 100);
   } else if (origin.source == "image-config") {
-    out = get("platform") + "  " + get("image");
+    out = get("platform") + "  " + get("image") + "\n    why: " + get("why");
   }
   static const std::set<std::string> shown = {
       "commit", "author", "date", "summary", "in_head", "layer", "layer_digest", "platform",
-      "image", "visible", "removed_in_layer", "created_by", "image_digest"};
+      "image", "visible", "removed_in_layer", "created_by", "image_digest", "why"};
   for (const auto& [k, v] : origin.attributes) {
     if (shown.count(k)) continue;
     rest += (rest.empty() ? "" : "  ") + k + "=" + Printable(v);

@@ -2,7 +2,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef LEAKHOUND_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -52,11 +58,144 @@ bool BlobPath(const std::string& digest, std::string* path) {
   return true;
 }
 
+// ---- raw bytes, and gzip through ISA-L ----
+
+class ByteReader {
+ public:
+  virtual ~ByteReader() = default;
+  // Bytes read into buf (0 at the end), or -1 with `error` set.
+  virtual int64_t Read(char* buf, size_t n, std::string* error) = 0;
+};
+
+class FdReader : public ByteReader {
+ public:
+  explicit FdReader(int fd) : fd_(fd) {}
+  ~FdReader() override { ::close(fd_); }
+  int64_t Read(char* buf, size_t n, std::string* error) override {
+    for (;;) {
+      const ssize_t r = ::read(fd_, buf, n);
+      if (r >= 0) return r;
+      if (errno != EINTR) {
+        *error = std::strerror(errno);
+        return -1;
+      }
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+class MemoryReader : public ByteReader {
+ public:
+  explicit MemoryReader(std::string_view data) : data_(data) {}
+  int64_t Read(char* buf, size_t n, std::string*) override {
+    const size_t k = std::min(n, data_.size());
+    std::memcpy(buf, data_.data(), k);
+    data_.remove_prefix(k);
+    return static_cast<int64_t>(k);
+  }
+
+ private:
+  std::string_view data_;
+};
+
+#ifdef LEAKHOUND_HAVE_ISAL
+// gzip (one or more members) inflated with ISA-L, about twice zlib's speed here.
+class GunzipReader : public ByteReader {
+ public:
+  GunzipReader(std::unique_ptr<ByteReader> in, std::string prefix)
+      : in_(std::move(in)), input_(std::move(prefix)) {
+    isal_inflate_init(&state_);
+    state_.crc_flag = ISAL_GZIP;
+    state_.next_in = reinterpret_cast<uint8_t*>(input_.data());
+    state_.avail_in = static_cast<uint32_t>(input_.size());
+  }
+
+  int64_t Read(char* buf, size_t n, std::string* error) override {
+    if (done_) return 0;
+    state_.next_out = reinterpret_cast<uint8_t*>(buf);
+    state_.avail_out = static_cast<uint32_t>(std::min<size_t>(n, 1u << 30));
+    const uint32_t want = state_.avail_out;
+    while (state_.avail_out == want) {
+      if (state_.avail_in == 0 && !eof_) {
+        input_.resize(1 << 17);
+        const int64_t got = in_->Read(input_.data(), input_.size(), error);
+        if (got < 0) return -1;
+        eof_ = got == 0;
+        state_.next_in = reinterpret_cast<uint8_t*>(input_.data());
+        state_.avail_in = static_cast<uint32_t>(got);
+      }
+      const int rc = isal_inflate(&state_);
+      if (rc != ISAL_DECOMP_OK) {
+        *error = "corrupt gzip data (ISA-L code " + std::to_string(rc) + ")";
+        return -1;
+      }
+      if (state_.block_state == ISAL_BLOCK_FINISH) {
+        // End of a member: another may follow (gzip allows concatenation); anything else that
+        // follows (zero padding) ends the stream.
+        if (state_.avail_in == 0 && !eof_) {
+          input_.resize(1 << 17);
+          const int64_t got = in_->Read(input_.data(), input_.size(), error);
+          if (got < 0) return -1;
+          eof_ = got == 0;
+          state_.next_in = reinterpret_cast<uint8_t*>(input_.data());
+          state_.avail_in = static_cast<uint32_t>(got);
+        }
+        if (state_.avail_in < 2 || state_.next_in[0] != 0x1f || state_.next_in[1] != 0x8b) {
+          done_ = true;
+          break;
+        }
+        uint8_t* next = state_.next_in;
+        const uint32_t avail = state_.avail_in;
+        isal_inflate_reset(&state_);
+        state_.crc_flag = ISAL_GZIP;
+        state_.next_in = next;
+        state_.avail_in = avail;
+        continue;
+      }
+      if (eof_ && state_.avail_in == 0 && state_.avail_out == want) {
+        *error = "truncated gzip input";
+        return -1;
+      }
+    }
+    return static_cast<int64_t>(want - state_.avail_out);
+  }
+
+ private:
+  std::unique_ptr<ByteReader> in_;
+  std::string input_;
+  inflate_state state_;
+  bool eof_ = false;
+  bool done_ = false;
+};
+#endif
+
+// Feeds a ByteReader to libarchive.
+struct ReaderFeed {
+  std::unique_ptr<ByteReader> reader;
+  std::string buffer = std::string(1 << 18, '\0');
+  static la_ssize_t Read(archive* a, void* self, const void** data) {
+    auto* f = static_cast<ReaderFeed*>(self);
+    std::string error;
+    const int64_t n = f->reader->Read(f->buffer.data(), f->buffer.size(), &error);
+    if (n < 0) archive_set_error(a, EIO, "%s", error.c_str());
+    *data = f->buffer.data();
+    return static_cast<la_ssize_t>(n);
+  }
+  static int Close(archive*, void* self) {
+    delete static_cast<ReaderFeed*>(self);
+    return ARCHIVE_OK;
+  }
+};
+
 // ---- where an image's blobs live ----
 
 class Store {
  public:
   virtual ~Store() = default;
+  // The member's raw bytes.
+  virtual std::unique_ptr<ByteReader> OpenRaw(const std::string& name, std::string* error) const = 0;
   virtual bool Exists(const std::string& name) const = 0;
   // Reads a metadata member whole (at most kMaxMetadataBytes).
   virtual bool ReadSmall(const std::string& name, std::string* out, std::string* error) const = 0;
@@ -87,6 +226,14 @@ class DirStore : public Store {
       return false;
     }
     return true;
+  }
+  std::unique_ptr<ByteReader> OpenRaw(const std::string& name, std::string* error) const override {
+    const int fd = ::open((root_ + "/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      *error = name + ": " + std::strerror(errno);
+      return nullptr;
+    }
+    return std::make_unique<FdReader>(fd);
   }
   bool Open(archive* a, const std::string& name, std::string* error) const override {
     if (archive_read_open_filename(a, (root_ + "/" + name).c_str(), kReadBlock) != ARCHIVE_OK) {
@@ -149,6 +296,25 @@ class TarStore : public Store {
   }
 
   bool Exists(const std::string& name) const override { return sizes_.count(Resolve(name)) > 0; }
+
+  std::unique_ptr<ByteReader> OpenRaw(const std::string& name, std::string* error) const override {
+    const std::string n = Resolve(name);
+    auto it = small_.find(n);
+    if (it != small_.end()) return std::make_unique<MemoryReader>(it->second);
+    auto stream = Seek(n, error);
+    if (!stream) return nullptr;
+    struct MemberReader : ByteReader {
+      std::unique_ptr<Stream> s;
+      int64_t Read(char* buf, size_t len, std::string* err) override {
+        const la_ssize_t r = archive_read_data(s->outer.get(), buf, len);
+        if (r < 0) *err = ArchiveError(s->outer.get());
+        return r;
+      }
+    };
+    auto reader = std::make_unique<MemberReader>();
+    reader->s = std::move(stream);
+    return reader;
+  }
 
   bool ReadSmall(const std::string& name, std::string* out, std::string* error) const override {
     const std::string n = Resolve(name);
@@ -327,7 +493,7 @@ class ImageSource::Impl::Expander : public BlobExpander {
     archive_read_support_filter_all(a.get());
     archive_read_support_format_tar(a.get());
     std::string error;
-    if (!impl_->store->Open(a.get(), layer.member, &error)) {
+    if (!OpenLayer(a.get(), layer.member, &error)) {
       visitor.Error(where, "cannot open: " + error);
       return;
     }
@@ -335,6 +501,55 @@ class ImageSource::Impl::Expander : public BlobExpander {
   }
 
  private:
+  // gzip layers are inflated with ISA-L when it was built in; everything else (zstd, plain, or
+  // gzip without ISA-L) goes through libarchive's own filters.
+  bool OpenLayer(archive* a, const std::string& member, std::string* error) {
+#ifdef LEAKHOUND_HAVE_ISAL
+    auto raw = impl_->store->OpenRaw(member, error);
+    if (!raw) return false;
+    std::string head(2, '\0');
+    int64_t got = 0;
+    while (got < 2) {
+      const int64_t r = raw->Read(head.data() + got, 2 - got, error);
+      if (r < 0) return false;
+      if (r == 0) break;
+      got += r;
+    }
+    head.resize(static_cast<size_t>(got));
+    auto* feed = new ReaderFeed;
+    if (head.size() == 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
+        static_cast<unsigned char>(head[1]) == 0x8b) {
+      feed->reader = std::make_unique<GunzipReader>(std::move(raw), std::move(head));
+    } else {
+      struct Prefixed : ByteReader {
+        std::string prefix;
+        std::unique_ptr<ByteReader> rest;
+        int64_t Read(char* buf, size_t n, std::string* err) override {
+          if (!prefix.empty()) {
+            const size_t k = std::min(n, prefix.size());
+            std::memcpy(buf, prefix.data(), k);
+            prefix.erase(0, k);
+            return static_cast<int64_t>(k);
+          }
+          return rest->Read(buf, n, err);
+        }
+      };
+      auto p = std::make_unique<Prefixed>();
+      p->prefix = std::move(head);
+      p->rest = std::move(raw);
+      feed->reader = std::move(p);
+    }
+    // libarchive owns `feed` from here: its close callback frees it, even when open fails.
+    if (archive_read_open(a, feed, nullptr, &ReaderFeed::Read, &ReaderFeed::Close) != ARCHIVE_OK) {
+      *error = ArchiveError(a);
+      return false;
+    }
+    return true;
+#else
+    return impl_->store->Open(a, member, error);
+#endif
+  }
+
   std::string attributes_for(size_t index, const char* key) const {
     auto it = per_layer_.find(index);
     if (it != per_layer_.end())
@@ -664,6 +879,12 @@ void ImageSource::Enumerate(BlobSink& sink) {
       in.origin.source = "image-config";
       in.origin.path = field;
       in.origin.attributes = base;
+      in.origin.attributes.emplace_back(
+          "why", field.rfind("history", 0) == 0
+                     ? "the build history (build args, ENV and RUN steps) is readable by anyone "
+                       "who can pull the image; use BuildKit RUN --mount=type=secret instead"
+                     : "the image config is readable by anyone who can pull the image; pass "
+                       "secrets at run time instead");
       in.bytes = std::make_shared<const std::string>(text_fact + "\n");
       sink.Push(std::move(in));
     };
