@@ -252,10 +252,21 @@ int RulesListCommand(const RuleOptions& ro, const std::string& format, std::ostr
   if (format == "json") {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& r : rules->rules()) {
-      arr.push_back({{"id", r.id}, {"name", r.name}, {"severity", SeverityName(r.severity)},
-                     {"pattern", r.pattern}, {"secret_group", r.secret_group},
-                     {"keywords", r.keywords}, {"min_entropy", r.min_entropy},
-                     {"checksum", ChecksumName(r.checksum)}, {"tags", r.tags},
+      arr.push_back({{"id", r.id},
+                     {"name", r.name},
+                     {"description", r.description},
+                     {"severity", SeverityName(r.severity)},
+                     {"pattern", r.pattern},
+                     {"secret_group", r.secret_group},
+                     {"keywords", r.keywords},
+                     {"stopwords", r.stopwords},
+                     {"min_entropy", r.min_entropy},
+                     {"checksum", ChecksumName(r.checksum)},
+                     {"placeholder_filter", r.placeholder_filter},
+                     {"max_length", r.max_length},
+                     {"priority", r.priority},
+                     {"references", r.references},
+                     {"tags", r.tags},
                      {"source", r.source}});
     }
     out << arr.dump(2) << "\n";
