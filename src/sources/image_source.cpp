@@ -730,9 +730,14 @@ void CollectOci(const Store& store, const json& descriptor, const std::string& r
   manifests->push_back(text);
 }
 
+// `want` is name:tag, a bare name (meaning :latest), or :tag. OCI layouts often name images by
+// tag alone ("org.opencontainers.image.ref.name": "latest"), so ":latest" matches that too.
 bool RefMatches(const std::string& want, const std::string& ref) {
   if (want.empty() || want == ref) return true;
-  if (want[0] == ':') return ref.size() > want.size() && ref.compare(ref.size() - want.size(), std::string::npos, want) == 0;
+  if (want[0] == ':')
+    return ref == want.substr(1) ||
+           (ref.size() > want.size() &&
+            ref.compare(ref.size() - want.size(), std::string::npos, want) == 0);
   return ref == want + ":latest" || ref.size() > want.size() + 1 && ref.compare(ref.size() - want.size() - 1, std::string::npos, "/" + want) == 0;
 }
 
