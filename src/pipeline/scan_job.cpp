@@ -31,6 +31,15 @@ void AddSummary(ScanSummary* into, const ScanSummary& s) {
   into->matches_suppressed += s.matches_suppressed;
   into->truncated_blobs += s.truncated_blobs;
 }
+void CountSkip(ScanSummary* s, SkipReason reason) {
+  switch (reason) {
+    case SkipReason::kBinary: ++s->skipped_binary; break;
+    case SkipReason::kTooLarge: ++s->skipped_too_large; break;
+    case SkipReason::kExcluded: ++s->skipped_excluded; break;
+    case SkipReason::kSymlink: ++s->skipped_symlinks; break;
+    case SkipReason::kSpecialFile: ++s->skipped_special; break;
+  }
+}
 }  // namespace
 
 struct ScanJob::State : public BlobSink {
@@ -92,13 +101,7 @@ struct ScanJob::State : public BlobSink {
 
   void Skipped(SkipReason reason, const std::string& path) override {
     std::lock_guard<std::mutex> lock(mu);
-    switch (reason) {
-      case SkipReason::kBinary: ++summary.skipped_binary; break;
-      case SkipReason::kTooLarge: ++summary.skipped_too_large; break;
-      case SkipReason::kExcluded: ++summary.skipped_excluded; break;
-      case SkipReason::kSymlink: ++summary.skipped_symlinks; break;
-      case SkipReason::kSpecialFile: ++summary.skipped_special; break;
-    }
+    CountSkip(&summary, reason);
   }
 
   void Error(const std::string& path, const std::string& message) override {
@@ -236,15 +239,7 @@ struct ScanJob::State : public BlobSink {
         case BlobScanner::FileStatus::kScanned: state.Finish(origin, result, local); return;
       }
     }
-    void Skipped(SkipReason reason, const std::string& path) override {
-      switch (reason) {
-        case SkipReason::kBinary: ++local.skipped_binary; break;
-        case SkipReason::kTooLarge: ++local.skipped_too_large; break;
-        case SkipReason::kExcluded: ++local.skipped_excluded; break;
-        case SkipReason::kSymlink: ++local.skipped_symlinks; break;
-        case SkipReason::kSpecialFile: ++local.skipped_special; break;
-      }
-    }
+    void Skipped(SkipReason reason, const std::string& path) override { CountSkip(&local, reason); }
     void Error(const std::string& path, const std::string& message) override {
       state.Error(path, message);
     }

@@ -1,29 +1,13 @@
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <tuple>
 
+#include "leakhound/digest.hpp"
 #include "leakhound/finding.hpp"
 
 namespace leakhound {
 
 std::string Fingerprint(std::string_view rule_id, std::string_view secret) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, rule_id.data(), rule_id.size());
-  EVP_DigestUpdate(ctx, "\0", 1);
-  EVP_DigestUpdate(ctx, secret.data(), secret.size());
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < 16; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
-  }
-  return out;
+  return Sha256Hex({rule_id, std::string_view("\0", 1), secret}, 16);
 }
 
 void FindingStore::Add(const Match& match, const Origin& origin) {

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "leakhound/digest.hpp"
 #include "leakhound/embedded_rules.hpp"
 #include "leakhound/rule.hpp"
 
@@ -293,26 +294,14 @@ bool WriteFileAtomic(const std::string& path, std::string_view data) {
 namespace {
 
 std::string EmbeddedDigest() {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  const std::string version = std::string(LEAKHOUND_VERSION) + "/rules-cache-2";
-  EVP_DigestUpdate(ctx, version.data(), version.size() + 1);
+  std::string all = std::string(LEAKHOUND_VERSION) + "/rules-cache-2";
   for (size_t i = 0; i < kEmbeddedRuleFileCount; ++i) {
-    EVP_DigestUpdate(ctx, kEmbeddedRuleFiles[i].name, std::strlen(kEmbeddedRuleFiles[i].name) + 1);
-    EVP_DigestUpdate(ctx, kEmbeddedRuleFiles[i].content,
-                     std::strlen(kEmbeddedRuleFiles[i].content) + 1);
+    all += '\0';
+    all += kEmbeddedRuleFiles[i].name;
+    all += '\0';
+    all += kEmbeddedRuleFiles[i].content;
   }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < 16; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
-  }
-  return out;
+  return Sha256Hex({all}, 16);
 }
 
 nlohmann::json RuleToJson(const Rule& r) {

@@ -1,5 +1,7 @@
 #include "leakhound/ruleset.hpp"
 
+#include "leakhound/digest.hpp"
+
 #include <hs/hs.h>
 #include <openssl/evp.h>
 #include <re2/re2.h>
@@ -25,19 +27,6 @@ RE2::Options Re2Options() {
   o.set_log_errors(false);
   o.set_max_mem(32 << 20);
   return o;
-}
-
-std::string Sha256Hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
-  }
-  return out;
 }
 
 // Parses a single expression; returns its max width (UINT_MAX when unbounded) or an error.
@@ -151,7 +140,7 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
   for (const auto& r : unique) {
     key_material += '\0' + r.id + '\0' + r.pattern + '\0' + std::to_string(r.max_length);
   }
-  set->digest_ = Sha256Hex(key_material);
+  set->digest_ = Sha256Hex({key_material});
   const std::string cache_path =
       options.cache_dir.empty() ? "" : options.cache_dir + "/hs-" + set->digest_ + ".db";
 

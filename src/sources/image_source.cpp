@@ -118,14 +118,7 @@ class GunzipReader : public ByteReader {
     state_.avail_out = static_cast<uint32_t>(std::min<size_t>(n, 1u << 30));
     const uint32_t want = state_.avail_out;
     while (state_.avail_out == want) {
-      if (state_.avail_in == 0 && !eof_) {
-        input_.resize(1 << 17);
-        const int64_t got = in_->Read(input_.data(), input_.size(), error);
-        if (got < 0) return -1;
-        eof_ = got == 0;
-        state_.next_in = reinterpret_cast<uint8_t*>(input_.data());
-        state_.avail_in = static_cast<uint32_t>(got);
-      }
+      if (!Refill(error)) return -1;
       const int rc = isal_inflate(&state_);
       if (rc != ISAL_DECOMP_OK) {
         *error = "corrupt gzip data (ISA-L code " + std::to_string(rc) + ")";
@@ -134,14 +127,7 @@ class GunzipReader : public ByteReader {
       if (state_.block_state == ISAL_BLOCK_FINISH) {
         // End of a member: another may follow (gzip allows concatenation); anything else that
         // follows (zero padding) ends the stream.
-        if (state_.avail_in == 0 && !eof_) {
-          input_.resize(1 << 17);
-          const int64_t got = in_->Read(input_.data(), input_.size(), error);
-          if (got < 0) return -1;
-          eof_ = got == 0;
-          state_.next_in = reinterpret_cast<uint8_t*>(input_.data());
-          state_.avail_in = static_cast<uint32_t>(got);
-        }
+        if (!Refill(error)) return -1;
         if (state_.avail_in < 2 || state_.next_in[0] != 0x1f || state_.next_in[1] != 0x8b) {
           done_ = true;
           break;
@@ -163,6 +149,18 @@ class GunzipReader : public ByteReader {
   }
 
  private:
+  // Reads more compressed input when the last is used up; false on a read error.
+  bool Refill(std::string* error) {
+    if (state_.avail_in != 0 || eof_) return true;
+    input_.resize(1 << 17);
+    const int64_t got = in_->Read(input_.data(), input_.size(), error);
+    if (got < 0) return false;
+    eof_ = got == 0;
+    state_.next_in = reinterpret_cast<uint8_t*>(input_.data());
+    state_.avail_in = static_cast<uint32_t>(got);
+    return true;
+  }
+
   std::unique_ptr<ByteReader> in_;
   std::string input_;
   inflate_state state_;

@@ -32,15 +32,8 @@ Run Lh(std::vector<std::string> args) {
 
 // Runs the real binary through the shell; returns its exit code and stdout.
 Run Binary(const std::string& args) {
-  const std::string cmd = std::string(LEAKHOUND_BINARY) + " " + args + " 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, ""};
+  auto r = testing::RunShell(std::string(LEAKHOUND_BINARY) + " " + args + " 2>/dev/null");
+  return {r.code, r.out, ""};
 }
 
 std::string ReadFile(const std::string& path) {

@@ -29,14 +29,8 @@ Result Sh(const std::string& dir, const std::string& cmd) {
       "cd '" + dir + "' && export GIT_AUTHOR_NAME=Dev GIT_AUTHOR_EMAIL=dev@example.invalid "
       "GIT_COMMITTER_NAME=Dev GIT_COMMITTER_EMAIL=dev@example.invalid GIT_CONFIG_NOSYSTEM=1 "
       "LEAKHOUND='" LEAKHOUND_BINARY "' && (" + cmd + ") 2>/dev/null";
-  FILE* p = ::popen(full.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  auto r = leakhound::testing::RunShell(full);
+  return {r.code, r.out};
 }
 
 void Git(const std::string& dir, const std::string& args) {

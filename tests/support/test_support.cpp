@@ -1,6 +1,9 @@
 #include "test_support.hpp"
 
+#include <sys/wait.h>
 #include <zlib.h>
+
+#include <cstdio>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -34,6 +37,17 @@ std::unique_ptr<RuleSet> RulesFromYaml(const std::string& yaml) {
   REQUIRE(errors.empty());
   REQUIRE(set);
   return set;
+}
+
+ShellResult RunShell(const std::string& command) {
+  FILE* p = ::popen(command.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 TempDir::TempDir() {

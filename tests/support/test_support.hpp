@@ -16,6 +16,13 @@ const RuleSet& BuiltinRules();
 // Builds a rule set from a YAML rules document; fails the test on any error.
 std::unique_ptr<RuleSet> RulesFromYaml(const std::string& yaml);
 
+// Runs `command` with /bin/sh; returns its exit code (-1 if it did not exit) and stdout.
+struct ShellResult {
+  int code;
+  std::string out;
+};
+ShellResult RunShell(const std::string& command);
+
 // A fresh temporary directory, removed with its contents on destruction.
 class TempDir {
  public:
