@@ -311,6 +311,7 @@ struct ImageCliOptions {
   std::string image_ref;
   std::string platform;
   int max_archive_depth = 2;
+  std::string max_archive_bytes;
 };
 
 int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCliOptions& io,
@@ -322,6 +323,7 @@ int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCli
   options.image_ref = io.image_ref;
   options.platform = io.platform;
   options.max_archive_depth = io.max_archive_depth;
+  if (!io.max_archive_bytes.empty()) options.max_nested_bytes = ParseSize(io.max_archive_bytes);
   options.max_file_size = setup->options.max_file_size;
   auto image = std::make_unique<ImageSource>(io.path, options);
   ImageSource* source = image.get();
@@ -662,6 +664,10 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   image->add_option("--max-archive-depth", io.max_archive_depth,
                     "Open archives nested in layers (jar, zip, whl, tar.gz...) this deep (default 2)")
       ->check(CLI::Range(0, 8))->group("Image");
+  image->add_option("--max-archive-bytes", io.max_archive_bytes,
+                    "Bytes one nested archive may expand to; past it the rest is skipped with a "
+                    "warning (default 512MB)")
+      ->type_name("SIZE")->group("Image");
   AddRuleOptions(image, &ro);
   AddScanOptions(image, &so, true, false);
 

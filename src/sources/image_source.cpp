@@ -609,7 +609,8 @@ class ImageSource::Impl::Expander : public BlobExpander {
           visitor.Warn(where + ": " + prefix,
                        "nested archive expands past " +
                            std::to_string(impl_->options.max_nested_bytes) +
-                           " bytes (--max-file-size / nested cap); the rest was skipped");
+                           " bytes (--max-archive-bytes): a decompression bomb? The rest of it "
+                           "was skipped");
           return;
         }
       }

@@ -731,3 +731,26 @@ TEST_CASE("image: a missing path or a directory that is not an image is an error
   INFO("a tar that is no image: exit " << plain_tar.code << ", stderr " << plain_tar.err);
   CHECK(plain_tar.code == 2);
 }
+
+TEST_CASE("image: a nested archive that expands past --max-archive-bytes is cut short with a warning") {
+  const std::string name = "bomb";
+  for (const auto& v : Variants(name)) {
+    const std::string what = v.Describe(name);
+    // Under the default cap everything is read, the token inside the zip included.
+    auto full = ImageJson(v.path);
+    CheckComplete(full, what, 1);
+    CheckPlanted(full.report, name, v, All(v));
+    // With a 4 MiB cap the zip's tail (after 8 MiB of zeros) is skipped, with a warning, and the
+    // scan goes on: the file after the zip is still found, and the scan counts as complete.
+    auto capped = ImageJson(v.path, "--max-archive-bytes 4MB");
+    INFO(what << " --max-archive-bytes 4MB: stderr " << capped.err);
+    CHECK(capped.code == 1);
+    CHECK(capped.report["summary"]["complete"] == true);
+    bool warned = false;
+    for (const auto& w : capped.report["summary"]["warnings"])
+      warned = warned || (w["path"].get<std::string>().find("app/bomb.zip") != std::string::npos &&
+                          w["message"].get<std::string>().find("--max-archive-bytes") != std::string::npos);
+    CHECK(warned);
+    CheckPlanted(capped.report, name, v, Scope{v.platforms, {}, /*nested=*/false, ""});
+  }
+}
