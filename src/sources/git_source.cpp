@@ -223,6 +223,42 @@ class PairEmitter {
     sink_.Push(std::move(in));
   }
 
+  // Every blob `new_tree` adds or changes relative to `old_tree` (null: everything), comparing
+  // entries by name and skipping any subtree whose id is unchanged. Much cheaper than a
+  // git_diff, which builds a delta object per change.
+  void EmitTreeChanges(const git_tree* old_tree, const git_tree* new_tree, const std::string& prefix,
+                       const char* source, int depth = 0) {
+    if (depth > 512) return;  // a hostile tree nested absurdly deep
+    const size_t n = git_tree_entrycount(new_tree);
+    for (size_t i = 0; i < n; ++i) {
+      const git_tree_entry* e = git_tree_entry_byindex(new_tree, i);
+      const char* name = git_tree_entry_name(e);
+      const git_oid* oid = git_tree_entry_id(e);
+      const git_filemode_t mode = git_tree_entry_filemode(e);
+      const git_tree_entry* before = old_tree ? git_tree_entry_byname(old_tree, name) : nullptr;
+      if (before && git_oid_equal(git_tree_entry_id(before), oid) &&
+          git_tree_entry_filemode(before) == mode)
+        continue;  // unchanged: for a directory, its whole subtree
+      if (mode == GIT_FILEMODE_TREE) {
+        git_tree* sub = nullptr;
+        if (git_tree_lookup(&sub, repo_, oid) != 0) {
+          sink_.Error(prefix + name, "cannot read tree " + OidHex(oid) + ": " + LastError());
+          continue;
+        }
+        Tree sub_new(sub);
+        Tree sub_old;
+        if (before && git_tree_entry_filemode(before) == GIT_FILEMODE_TREE) {
+          git_tree* o = nullptr;
+          if (git_tree_lookup(&o, repo_, git_tree_entry_id(before)) == 0) sub_old.reset(o);
+        }
+        EmitTreeChanges(sub_old.get(), sub_new.get(), prefix + name + "/", source, depth + 1);
+      } else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE) {
+        Emit(oid, prefix + name, source);
+      }
+      // Symlinks and submodule commits are not followed.
+    }
+  }
+
   // Every blob a diff adds or changes.
   void EmitDiff(git_diff* diff, const char* source) {
     const size_t n = git_diff_num_deltas(diff);
@@ -446,7 +482,6 @@ void GitHistorySource::Enumerate(BlobSink& sink) {
   }
   if (tips.empty()) return;  // an empty repository, or nothing to push
 
-  const git_diff_options opts = DiffOptions();
   for (const git_oid& oid_ref : OrderCommits(repo, tips, hidden)) {
     const git_oid* oid = &oid_ref;
     git_commit* c = nullptr;
@@ -472,14 +507,8 @@ void GitHistorySource::Enumerate(BlobSink& sink) {
         if (git_commit_tree(&pt, parent.get()) == 0) parent_tree.reset(pt);
       }
     }
-    git_diff* d = nullptr;
-    if (git_diff_tree_to_tree(&d, repo, parent_tree.get(), tree.get(), &opts) != 0) {
-      sink.Error(label, "cannot diff commit " + OidHex(oid) + ": " + LastError());
-      continue;
-    }
-    Diff diff(d);
     emit.SetCommit(commit.get());
-    emit.EmitDiff(diff.get(), "git");
+    emit.EmitTreeChanges(parent_tree.get(), tree.get(), "", "git");
   }
 }
 
