@@ -104,6 +104,8 @@ struct BlobInput {
   // The blob id when the source already knows it (git): content seen before is then neither
   // loaded nor scanned again, only its matches recorded at the new origin.
   std::optional<BlobId> id;
+  // Set by the pipeline on a file an expander handed back to the queue (accounting only).
+  bool offloaded = false;
 };
 
 }  // namespace leakhound

@@ -49,11 +49,18 @@ struct ScanJob::State : public BlobSink {
   ScanOptions options;
   FindingStore store;
   std::ostream* log = nullptr;
+  size_t workers = 1;
 
   std::mutex mu;  // guards queue, done, summary, log
   std::condition_variable not_empty, not_full;
   std::deque<BlobInput> queue;
   bool done = false;
+  // Workers processing an item. A worker expanding a container may push the files it finds
+  // back into the queue, so no worker may leave while another is busy.
+  int busy = 0;
+  // Bytes held by items that expanders handed back to the queue (bounded: see Offload).
+  uint64_t offloaded_bytes = 0;
+  static constexpr uint64_t kMaxOffloadedBytes = 64ull << 20;
   ScanSummary summary;
 
   // Content seen: blob id -> its matches. The first thread to see an id claims it and scans;
@@ -129,13 +136,17 @@ struct ScanJob::State : public BlobSink {
       BlobInput in;
       {
         std::unique_lock<std::mutex> lock(mu);
-        not_empty.wait(lock, [&] { return done || !queue.empty(); });
+        not_empty.wait(lock, [&] { return !queue.empty() || (done && busy == 0); });
         if (queue.empty()) break;
         in = std::move(queue.front());
         queue.pop_front();
+        if (in.bytes && in.offloaded) offloaded_bytes -= in.bytes->size();
+        ++busy;
         not_full.notify_one();
       }
       Process(in, scanner, buffer, result, local);
+      std::lock_guard<std::mutex> lock(mu);
+      if (--busy == 0 && done) not_empty.notify_all();
     }
     std::lock_guard<std::mutex> lock(mu);
     AddSummary(&summary, local);
@@ -215,6 +226,25 @@ struct ScanJob::State : public BlobSink {
     }
   }
 
+  // Hands a file found inside a container to an idle worker, so that decompressing a layer and
+  // scanning its files overlap. Never blocks: when the queue is full, no worker is idle, or too
+  // many bytes are already waiting, the caller scans the file itself.
+  bool Offload(const Origin& origin, std::string_view data) {
+    std::lock_guard<std::mutex> lock(mu);
+    const int jobs = static_cast<int>(workers);
+    if (busy >= jobs || queue.size() >= kQueueCapacity ||
+        offloaded_bytes + data.size() > kMaxOffloadedBytes)
+      return false;
+    BlobInput in;
+    in.origin = origin;
+    in.bytes = std::make_shared<const std::string>(data);
+    in.offloaded = true;
+    offloaded_bytes += data.size();
+    queue.push_back(std::move(in));
+    not_empty.notify_one();
+    return true;
+  }
+
   // Receives the files of a container expanded on this thread.
   struct Visitor : BlobVisitor {
     State& state;
@@ -224,7 +254,7 @@ struct ScanJob::State : public BlobSink {
     Visitor(State& s, BlobScanner& sc, BlobScanResult& r, ScanSummary& l)
         : state(s), scanner(sc), result(r), local(l) {}
     void Visit(const Origin& origin, std::string_view data) override {
-      state.ScanBytes(origin, data, scanner, result, local);
+      if (!state.Offload(origin, data)) state.ScanBytes(origin, data, scanner, result, local);
     }
     void VisitStream(const Origin& origin, uint64_t size,
                      const std::function<int64_t(char*, size_t, std::string*)>& read) override {
@@ -323,6 +353,7 @@ void ScanJob::Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& l
   s.log = &log;
   int jobs = s.options.jobs > 0 ? s.options.jobs
                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  s.workers = static_cast<size_t>(jobs);
   std::vector<std::thread> workers;
   for (int i = 0; i < jobs; ++i) workers.emplace_back([&s] { s.Worker(); });
   for (auto& source : sources) source->Enumerate(s);
