@@ -21,6 +21,9 @@ struct LibGit2 {
     // Bound memory on huge histories: pack windows mapped at once, and the delta base cache.
     git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(256) << 20);
     git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(64) << 20);
+    // libgit2 re-hashes every object it reads by default (git does not): for a scanner that
+    // reads every blob once, that was two thirds of the cost of reading a blob.
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
   }
   ~LibGit2() { git_libgit2_shutdown(); }
 };
