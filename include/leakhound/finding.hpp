@@ -35,6 +35,10 @@ struct Finding {
 // SHA-256(rule_id "\0" secret). It does not change when lines move.
 std::string Fingerprint(std::string_view rule_id, std::string_view secret);
 
+// Replaces every found secret that occurs in a location attribute (a commit summary, a layer's
+// created_by...) with its redacted form. Run once after a scan: attributes come from the data.
+void RedactAttributes(std::vector<Finding>* findings);
+
 // Collects matches from many threads into de-duplicated findings. Thread-safe.
 class FindingStore {
  public:

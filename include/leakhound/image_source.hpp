@@ -46,8 +46,7 @@ class ImageSource : public Source {
   ImageSource& operator=(const ImageSource&) = delete;
 
   void Enumerate(BlobSink& sink) override;
-  // After the scan (single-threaded): adds "visible" and "removed_in_layer" to layer locations,
-  // and redacts every found secret inside "created_by" attributes.
+  // After the scan (single-threaded): adds "visible" and "removed_in_layer" to layer locations.
   void Annotate(std::vector<Finding>* findings) const;
   size_t images() const;
 

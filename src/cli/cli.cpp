@@ -162,6 +162,7 @@ Report RunSources(const RuleSet& rules, const ScanSetup& setup,
   ScanJob job(rules, setup.options);
   job.Run(sources, err);
   Report report = job.TakeReport();
+  RedactAttributes(&report.findings);
   if (!baseline.empty()) {
     const auto known = LoadBaseline(baseline);
     std::unordered_set<std::string> set(known.begin(), known.end());

@@ -10,6 +10,28 @@ std::string Fingerprint(std::string_view rule_id, std::string_view secret) {
   return Sha256Hex({rule_id, std::string_view("\0", 1), secret}, 16);
 }
 
+void RedactAttributes(std::vector<Finding>* findings) {
+  std::vector<const std::string*> secrets;
+  for (const auto& f : *findings)
+    if (f.secret.size() >= 4) secrets.push_back(&f.secret.Reveal());
+  if (secrets.empty()) return;
+  // Many locations share a value (one commit, one layer): redact each distinct value once.
+  std::unordered_map<std::string, std::string> done;
+  for (auto& f : *findings)
+    for (auto& l : f.locations)
+      for (auto& [key, value] : l.origin.attributes) {
+        auto it = done.find(value);
+        if (it == done.end()) {
+          std::string redacted = value;
+          for (const std::string* s : secrets)
+            for (size_t at; (at = redacted.find(*s)) != std::string::npos;)
+              redacted.replace(at, s->size(), Redact(*s));
+          it = done.emplace(value, std::move(redacted)).first;
+        }
+        value = it->second;
+      }
+}
+
 void FindingStore::Add(const Match& match, const Origin& origin) {
   const Rule& rule = rules_->rule(match.rule);
   std::string fp = Fingerprint(rule.id, match.secret.Reveal());

@@ -996,18 +996,8 @@ void ImageSource::Annotate(std::vector<Finding>* findings) const {
       if (path.rfind(dir, 0) == 0) return true;
     return false;
   };
-  std::vector<std::string> secrets;
-  for (const auto& f : *findings) secrets.push_back(f.secret.Reveal());
   for (auto& f : *findings) {
     for (auto& l : f.locations) {
-      if (l.origin.source != "image" && l.origin.source != "image-config") continue;
-      for (auto& [k, v] : l.origin.attributes) {
-        if (k != "created_by") continue;
-        for (const auto& s : secrets) {
-          if (s.size() < 4) continue;
-          for (size_t at; (at = v.find(s)) != std::string::npos;) v.replace(at, s.size(), Redact(s));
-        }
-      }
       if (l.origin.source != "image") continue;
       const std::string digest = attr(l, "image_digest"), platform = attr(l, "platform");
       const size_t layer_no = static_cast<size_t>(std::stoul("0" + attr(l, "layer")));

@@ -307,3 +307,19 @@ TEST_CASE("hook pre-push: the pre-commit framework's range, and the repository's
                      "\\n' | \"$LEAKHOUND\" hook pre-push origin url").code == 0);
   CHECK(Sh(repo, "echo 'garbage line' | \"$LEAKHOUND\" hook pre-push origin url").code == 2);
 }
+
+TEST_CASE("git: a secret in a commit summary is redacted in the report") {
+  TempDir dir;
+  FakeSecrets fake(206);
+  const std::string repo = dir.path() + "/repo";
+  Git(dir.path(), "init -q repo");
+  const std::string token = fake.GithubToken();
+  Commit(repo, "s.txt", "t " + token + "\n", "add token " + token);
+  for (const char* format : {"human", "json", "sarif"}) {
+    auto r = Sh(repo, std::string("\"$LEAKHOUND\" git . --format ") + format);
+    INFO(format);
+    CHECK(r.code == 1);
+    CHECK(r.out.find(token) == std::string::npos);
+    CHECK(r.out.find("add token ghp_") != std::string::npos);  // the summary, redacted
+  }
+}
