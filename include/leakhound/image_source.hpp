@@ -51,6 +51,7 @@ class ImageSource : public Source {
   size_t images() const;
 
  private:
+  void EnumerateImages(BlobSink& sink);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -356,7 +356,15 @@ void ScanJob::Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& l
   s.workers = static_cast<size_t>(jobs);
   std::vector<std::thread> workers;
   for (int i = 0; i < jobs; ++i) workers.emplace_back([&s] { s.Worker(); });
-  for (auto& source : sources) source->Enumerate(s);
+  for (auto& source : sources) {
+    // A source that throws (malformed input it did not expect) must not leave the workers
+    // running: its error is recorded, and the other sources still run.
+    try {
+      source->Enumerate(s);
+    } catch (const std::exception& e) {
+      s.Error("<source>", std::string("stopped: ") + e.what());
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(s.mu);
     s.done = true;

@@ -752,6 +752,15 @@ ImageSource::~ImageSource() = default;
 size_t ImageSource::images() const { return impl_->images.size(); }
 
 void ImageSource::Enumerate(BlobSink& sink) {
+  try {
+    EnumerateImages(sink);
+  } catch (const nlohmann::json::exception& e) {
+    // A field of the wrong type in a manifest, index or config.
+    sink.Error(impl_->path, std::string("malformed image metadata: ") + e.what());
+  }
+}
+
+void ImageSource::EnumerateImages(BlobSink& sink) {
   Impl& im = *impl_;
   struct stat st;
   if (::stat(im.path.c_str(), &st) != 0) {

@@ -225,3 +225,21 @@ TEST_CASE("The real binary: version, exit codes, duplicate content, binary files
         std::string::npos);
   CHECK(Binary("bogus").code == 2);
 }
+
+TEST_CASE("image: malformed metadata is an error naming the input, never a crash") {
+  TempDir dir;
+  dir.Write("layout/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+  dir.Write("layout/index.json", "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":5,\"digest\":\"sha256:00\"}]}");
+  auto r = Lh({"image", dir.path() + "/layout"});
+  CHECK(r.code == kExitError);
+  CHECK(r.out.find("malformed image metadata") != std::string::npos);
+  dir.Write("junk/manifest.json", "[{\"Config\": 7, \"Layers\": [\"a\"]}]");
+  CHECK(testing::RunShell("tar cf " + dir.path() + "/bad.tar -C " + dir.path() + "/junk manifest.json").code == 0);
+  auto t = Lh({"image", dir.path() + "/bad.tar"});
+  CHECK(t.code == kExitError);
+  CHECK(t.out.find("bad.tar: malformed image metadata") != std::string::npos);
+  dir.Write("notimage/readme.txt", "hello\n");
+  auto n = Lh({"image", dir.path() + "/notimage"});
+  CHECK(n.code == kExitError);
+  CHECK(n.out.find("not an image") != std::string::npos);
+}
