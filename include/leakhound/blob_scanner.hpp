@@ -83,8 +83,10 @@ class BlobScanner {
  private:
   // Turns raw matches of one chunk (which starts at `base` in the blob, with `line_base` lines
   // before it) into Matches; keeps those whose secret ends after `accept_from`.
-  void Collect(std::string_view chunk, uint64_t base, uint64_t line_base, uint64_t accept_from,
-               BlobScanResult* result);
+  // `line_start` is the blob offset where the line that begins the chunk starts (columns of a
+  // line that spans chunks count from there).
+  void Collect(std::string_view chunk, uint64_t base, uint64_t line_base, uint64_t line_start,
+               uint64_t accept_from, BlobScanResult* result);
 
   Scanner scanner_;
   BlobScanOptions options_;

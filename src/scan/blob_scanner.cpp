@@ -104,7 +104,7 @@ bool BlobScanner::ScanBuffer(std::string_view data, BlobScanResult* result, std:
   result->bytes = data.size();
   stats_ = {};
   if (!scanner_.Scan(data, &raw_, &stats_, error)) return false;
-  Collect(data, 0, 0, 0, result);
+  Collect(data, 0, 0, 0, 0, result);
   result->truncated = result->truncated || stats_.truncated;
   return true;
 }
@@ -149,6 +149,7 @@ BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t siz
   hasher.Begin(size);
   uint64_t base = 0;       // blob offset of buffer_[0]
   uint64_t line_base = 0;  // newlines before buffer_[0]
+  uint64_t line_start = 0; // blob offset where the line holding buffer_[0] starts
   uint64_t total = 0;      // bytes read so far
   size_t kept = 0;         // overlap bytes at the front of buffer_
   buffer_.resize(chunk + overlap);
@@ -170,11 +171,13 @@ BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t siz
     const std::string_view data(buffer_.data(), kept + filled);
     hasher.Update(data.substr(kept));
     if (!scanner_.Scan(data, &raw_, &stats_, error)) return FileStatus::kError;
-    Collect(data, base, line_base, total, result);
+    Collect(data, base, line_base, line_start, total, result);
     total += filled;
     const size_t next_kept = static_cast<size_t>(std::min<uint64_t>(overlap, data.size()));
     const size_t drop = data.size() - next_kept;
     line_base += CountNewlines(data.data(), drop);
+    if (const void* nl = drop ? memrchr(data.data(), '\n', drop) : nullptr)
+      line_start = base + (static_cast<const char*>(nl) - data.data()) + 1;
     base += drop;
     std::memmove(buffer_.data(), buffer_.data() + drop, next_kept);
     kept = next_kept;
@@ -188,7 +191,7 @@ BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t siz
 }
 
 void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_base,
-                          uint64_t accept_from, BlobScanResult* result) {
+                          uint64_t line_start, uint64_t accept_from, BlobScanResult* result) {
   const RuleSet& rules = scanner_.rules();
   // A match gives way to an overlapping match of a higher-priority rule (vendor > fallback >
   // generic). For each priority level: the spans of its matches, sorted by start, with a
@@ -273,7 +276,9 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
     out.confidence = m.confidence;
     out.offset = base + m.secret_start;
     out.line = cursor_line + 1;
-    out.column = m.secret_start - ls + 1;
+    // A line that began in an earlier chunk counts its columns from that chunk's line start.
+    const uint64_t line_start_abs = nl_before ? base + ls : line_start;
+    out.column = base + m.secret_start - line_start_abs + 1;
 
     // Snippet: a window of the line around the secret's start, every secret in it marked.
     const uint64_t wb = std::max<uint64_t>(ls, m.secret_start > kSnippetBefore

@@ -256,3 +256,18 @@ TEST_CASE("A reused result does not carry counts or ids over") {
   CHECK(result.id == ComputeBlobId("x " + tok + "\n"));
   CHECK(result.matches.size() == 1);
 }
+
+TEST_CASE("Chunked scanning: columns of a line that spans chunks count from its real start") {
+  FakeSecrets fake(13);
+  const std::string tok = fake.GithubToken();
+  const std::string text = "first\n" + std::string(10000, 'a') + " " + tok + " tail\nnext " + tok + "\n";
+  const auto whole = ScanText(text);
+  REQUIRE(whole.size() == 2);
+  CHECK(whole[0].column == 10002);
+  const auto chunked = ScanChunked(text, 1024, 512);
+  REQUIRE(chunked.matches.size() == 2);
+  CHECK(chunked.matches[0].line == 2);
+  CHECK(chunked.matches[0].column == 10002);
+  CHECK(chunked.matches[1].line == 3);
+  CHECK(chunked.matches[1].column == 6);
+}
