@@ -226,13 +226,14 @@ struct ScanJob::State : public BlobSink {
     }
   }
 
-  // Hands a file found inside a container to an idle worker, so that decompressing a layer and
-  // scanning its files overlap. Never blocks: when the queue is full, no worker is idle, or too
-  // many bytes are already waiting, the caller scans the file itself.
+  // Hands a file found inside a container to the other workers, so that decompressing a layer
+  // and scanning its files overlap. Never blocks: when the queue is full or too many bytes are
+  // already waiting, the caller scans the file itself.
   bool Offload(const Origin& origin, std::string_view data) {
     std::lock_guard<std::mutex> lock(mu);
-    const int jobs = static_cast<int>(workers);
-    if (busy >= jobs || queue.size() >= kQueueCapacity ||
+    // Queue even when every worker is busy: the expander keeps decompressing, and whoever is
+    // free next scans. The byte bound keeps memory flat when nobody keeps up.
+    if (workers < 2 || queue.size() >= kQueueCapacity ||
         offloaded_bytes + data.size() > kMaxOffloadedBytes)
       return false;
     BlobInput in;
