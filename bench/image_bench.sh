@@ -927,7 +927,7 @@ HDR="| command | wall s | CPU s (user+sys) | cores used | MB/s (uncompressed) | 
   echo
   echo "## Planted secrets"
   echo
-  echo "7 fake secrets (GitHub classic tokens from \`tools/rulecheck.py gen-crc ghp_\`, AKIA key ids) in 5 files; the file in layer 2 at opt/app/secrets/aws_credentials is deleted by layer 3's whiteout and must be reported with visible=false, removed_in_layer=3. Untimed leakhound run per variant:"
+  echo "6 fake secrets (GitHub classic tokens from \`tools/rulecheck.py gen-crc ghp_\`, AKIA key ids) in 5 files; the file in layer 2 at opt/app/secrets/aws_credentials is deleted by layer 3's whiteout and must be reported with visible=false, removed_in_layer=3. Untimed leakhound run per variant:"
   echo '```'
   cat "$VERIFY_LOG"
   echo '```'
