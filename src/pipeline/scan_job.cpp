@@ -187,9 +187,18 @@ struct ScanJob::State : public BlobSink {
     Publish(entry, result.matches);
   }
 
-  // Bytes of unknown id: hash them, then scan unless the same content was seen.
+  // Bytes of unknown id: hash them, then scan unless the same content was seen. The cheap
+  // skips come first, so binary and oversized files are never hashed.
   void ScanBytes(const Origin& origin, std::string_view data, BlobScanner& scanner,
                  BlobScanResult& result, ScanSummary& local) {
+    if (data.size() > options.max_file_size) {
+      ++local.skipped_too_large;
+      return;
+    }
+    if (!options.scan_binary && LooksBinary(data)) {
+      ++local.skipped_binary;
+      return;
+    }
     bool owner = false;
     auto entry = Claim(ComputeBlobId(data), &owner);
     if (!owner) {
