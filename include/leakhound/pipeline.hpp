@@ -18,6 +18,9 @@ struct ScanOptions {
   bool scan_binary = false;
   BlobScanOptions blob;
   bool quiet = false;  // no warnings on stderr while scanning
+  // Identify blobs by their git blob id (ComputeBlobId) rather than the cheaper content id:
+  // needed when some blobs come with git ids (a work tree scanned beside its history).
+  bool git_blob_ids = false;
 };
 
 class ScanJob {

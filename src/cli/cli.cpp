@@ -382,7 +382,10 @@ int GitCommand(const RuleOptions& ro, const ScanCliOptions& so, const GitCliOpti
   if (!go.since_commit.empty()) h.exclude.push_back(go.since_commit);
   std::vector<std::unique_ptr<Source>> sources;
   sources.push_back(std::make_unique<GitHistorySource>(repo, h));
-  if (go.worktree) sources.push_back(std::make_unique<GitWorktreeSource>(repo, setup->fs));
+  if (go.worktree) {
+    sources.push_back(std::make_unique<GitWorktreeSource>(repo, setup->fs));
+    setup->options.git_blob_ids = true;  // work tree files then match the blobs in history
+  }
   Report report = RunSources(*rules, *setup, sources, so.baseline, err);
   return WriteAndExit(report, *rules, config, so, out, err);
 }

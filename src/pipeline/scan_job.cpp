@@ -200,7 +200,8 @@ struct ScanJob::State : public BlobSink {
       return;
     }
     bool owner = false;
-    auto entry = Claim(ComputeBlobId(data), &owner);
+    auto entry =
+        Claim(options.git_blob_ids ? ComputeBlobId(data) : ComputeContentId(data), &owner);
     if (!owner) {
       ++local.duplicate_blobs;
       Record(origin, Await(*entry));
@@ -238,7 +239,7 @@ struct ScanJob::State : public BlobSink {
   // Hands a file found inside a container to the other workers, so that decompressing a layer
   // and scanning its files overlap. Never blocks: when the queue is full or too many bytes are
   // already waiting, the caller scans the file itself.
-  bool Offload(const Origin& origin, std::string_view data) {
+  bool Offload(const Origin& origin, std::string_view data, std::string* owned = nullptr) {
     std::lock_guard<std::mutex> lock(mu);
     // Queue even when every worker is busy: the expander keeps decompressing, and whoever is
     // free next scans. The byte bound keeps memory flat when nobody keeps up.
@@ -247,9 +248,10 @@ struct ScanJob::State : public BlobSink {
       return false;
     BlobInput in;
     in.origin = origin;
-    in.bytes = std::make_shared<const std::string>(data);
+    in.bytes = owned ? std::make_shared<const std::string>(std::move(*owned))
+                     : std::make_shared<const std::string>(data);
     in.offloaded = true;
-    offloaded_bytes += data.size();
+    offloaded_bytes += in.bytes->size();
     queue.push_back(std::move(in));
     not_empty.notify_one();
     return true;
@@ -265,6 +267,9 @@ struct ScanJob::State : public BlobSink {
         : state(s), scanner(sc), result(r), local(l) {}
     void Visit(const Origin& origin, std::string_view data) override {
       if (!state.Offload(origin, data)) state.ScanBytes(origin, data, scanner, result, local);
+    }
+    void VisitOwned(const Origin& origin, std::string&& data) override {
+      if (!state.Offload(origin, data, &data)) state.ScanBytes(origin, data, scanner, result, local);
     }
     void VisitStream(const Origin& origin, uint64_t size,
                      const std::function<int64_t(char*, size_t, std::string*)>& read) override {

@@ -1,4 +1,10 @@
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <cstring>
+#include <random>
 
 #include <string>
 
@@ -47,6 +53,31 @@ BlobId ComputeBlobId(std::string_view bytes) {
   hasher.Begin(bytes.size());
   hasher.Update(bytes);
   return hasher.Finish();
+}
+
+namespace {
+struct ContentIdSecret {
+  unsigned char bytes[192];
+  ContentIdSecret() {
+    static_assert(sizeof(bytes) >= XXH3_SECRET_SIZE_MIN);
+    if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+      std::random_device rd;  // OpenSSL's generator failed: the OS's, directly
+      for (auto& b : bytes) b = static_cast<unsigned char>(rd());
+    }
+  }
+};
+}  // namespace
+
+BlobId ComputeContentId(std::string_view bytes) {
+  static const ContentIdSecret secret;
+  const XXH128_hash_t h =
+      XXH3_128bits_withSecret(bytes.data(), bytes.size(), secret.bytes, sizeof(secret.bytes));
+  BlobId id;
+  std::memcpy(id.bytes.data(), &h.low64, 8);
+  std::memcpy(id.bytes.data() + 8, &h.high64, 8);
+  const uint32_t size = static_cast<uint32_t>(bytes.size());
+  std::memcpy(id.bytes.data() + 16, &size, 4);
+  return id;
 }
 
 std::string Origin::Key() const {

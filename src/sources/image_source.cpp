@@ -644,7 +644,7 @@ class ImageSource::Impl::Expander : public BlobExpander {
           }
           continue;
         }
-        visitor.Visit(origin, data);
+        visitor.VisitOwned(origin, std::move(data));
         continue;
       }
       visitor.VisitStream(origin, size, [a](char* buf, size_t n, std::string* err) -> int64_t {

@@ -1,6 +1,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <set>
+
 #include <catch2/catch.hpp>
 
 #include "engine_rules.hpp"
@@ -196,6 +198,20 @@ TEST_CASE("Binary detection and blob ids") {
   // git hash-object of "hello\n"
   CHECK(ComputeBlobId("hello\n").Hex() == "ce013625030ba8dba906f756967f9e9ca394464a");
   CHECK(ComputeBlobId("").Hex() == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+}
+
+TEST_CASE("Content ids: equal for equal bytes, different otherwise") {
+  const std::string a(100000, 'a');
+  std::string b = a;
+  b[99999] = 'b';
+  CHECK(ComputeContentId(a) == ComputeContentId(std::string(100000, 'a')));
+  CHECK_FALSE(ComputeContentId(a) == ComputeContentId(b));
+  CHECK_FALSE(ComputeContentId("") == ComputeContentId(std::string(1, '\0')));
+  CHECK_FALSE(ComputeContentId("hello\n") == ComputeBlobId("hello\n"));
+  // Every short input of one byte gets its own id.
+  std::set<std::string> seen;
+  for (int c = 0; c < 256; ++c) seen.insert(ComputeContentId(std::string(1, char(c))).Hex());
+  CHECK(seen.size() == 256);
 }
 
 TEST_CASE("Priority: vendor over fallback over generic; same span, same tier: one finding") {
