@@ -84,6 +84,8 @@ class BlobVisitor {
   virtual void Skipped(SkipReason reason, const std::string& path) = 0;
   virtual void Error(const std::string& path, const std::string& message) = 0;
   virtual void Warn(const std::string& path, const std::string& message) = 0;
+  // True once the scan is being stopped (Ctrl-C): expanders stop reading.
+  virtual bool Cancelled() const { return false; }
 };
 
 // Opens a container a source names by key and visits what it holds; thread-safe.

@@ -4,6 +4,7 @@
 // One per thread (it owns a Scanner and a read buffer). Not copyable.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -46,6 +47,9 @@ struct BlobScanOptions {
   // ...overlapping by this much, so a secret up to this long across a boundary is still found.
   uint64_t chunk_overlap = 64ull << 10;
   const AllowList* allow = nullptr;  // optional; must outlive the scanner
+  // Optional: once set, a file being scanned in chunks stops at the next chunk (kError, with
+  // the error "interrupted").
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct BlobScanResult {

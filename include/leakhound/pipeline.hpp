@@ -3,6 +3,7 @@
 // already scanned (by blob id), and add matches to one FindingStore.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct ScanOptions {
   // Identify blobs by their git blob id (ComputeBlobId) rather than the cheaper content id:
   // needed when some blobs come with git ids (a work tree scanned beside its history).
   bool git_blob_ids = false;
+  // Set (by a signal handler, say) to stop the scan early: workers drop what is queued, sources
+  // and expanders stop, and the report says it is partial (summary.interrupted).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 class ScanJob {

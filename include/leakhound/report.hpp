@@ -31,6 +31,7 @@ struct ScanSummary {
   uint64_t truncated_blobs = 0;
   std::vector<ScanIssue> errors;  // inputs that could not be read
   std::vector<ScanIssue> warnings;
+  bool interrupted = false;  // stopped early (SIGINT/SIGTERM): the findings are partial
   double elapsed_seconds = 0;
   size_t rules = 0;
 };

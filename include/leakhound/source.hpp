@@ -17,6 +17,8 @@ class BlobSink {
   virtual void Skipped(SkipReason reason, const std::string& path) = 0;
   // An item that could not be read: a warning now, counted in the summary.
   virtual void Error(const std::string& path, const std::string& message) = 0;
+  // True once the scan is being stopped (Ctrl-C): sources stop enumerating.
+  virtual bool Cancelled() const { return false; }
 };
 
 class Source {

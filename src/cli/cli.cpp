@@ -1,22 +1,28 @@
 #include "leakhound/cli.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <unordered_set>
 
 #include "leakhound/config.hpp"
 #include "leakhound/git_source.hpp"
 #include "leakhound/image_source.hpp"
+#include "leakhound/interrupt.hpp"
 #include "leakhound/pipeline.hpp"
 #include "leakhound/report.hpp"
 #include "leakhound/rule_check.hpp"
@@ -46,6 +52,7 @@ struct ScanCliOptions {
   bool follow_symlinks = false;
   bool quiet = false;
   int jobs = 0;
+  size_t max_matches = ScanLimits{}.max_matches;
 };
 
 void AddRuleOptions(CLI::App* cmd, RuleOptions* o) {
@@ -72,6 +79,10 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
       ->type_name("SIZE")->group("Scanning");
   cmd->add_flag("--scan-binary", o->scan_binary, "Scan files that look binary too")
       ->group("Scanning");
+  cmd->add_option("--max-matches", o->max_matches,
+                  "Stop checking a file after this many matches (default 10000; the file is "
+                  "named in a warning and counted as truncated)")
+      ->check(CLI::PositiveNumber)->group("Scanning");
   cmd->add_flag("--follow-symlinks", o->follow_symlinks, "Follow symbolic links")
       ->group("Scanning");
   cmd->add_flag("-q,--quiet", o->quiet, "No warnings on stderr while scanning")->group("Scanning");
@@ -144,6 +155,8 @@ std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions&
   options.jobs = so.jobs;
   options.scan_binary = so.scan_binary;
   options.quiet = so.quiet;
+  options.blob.limits.max_matches = so.max_matches;
+  options.cancel = &InstallInterruptHandlers();
   if (!so.max_file_size.empty()) options.max_file_size = ParseSize(so.max_file_size);
   else if (config.max_file_size) options.max_file_size = *config.max_file_size;
   setup->allow = std::make_unique<AllowList>(config.allow_values, config.allow_regexes);
@@ -184,6 +197,24 @@ Report RunScan(const RuleSet& rules, const Config& config, const ScanCliOptions&
   return RunSources(rules, *setup, sources, so.baseline, err);
 }
 
+// Writes a report: mode 0600 (a report names where secrets are, and with --show-secrets holds
+// them), tightened on an existing regular file too (never on /dev/null or a pipe).
+void WritePrivateFile(const std::string& path, const std::string& data) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw ConfigError(path + ": cannot write the report: " + std::strerror(errno));
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0;
+  if (ok && S_ISREG(st.st_mode) && (st.st_mode & 077)) ok = ::fchmod(fd, 0600) == 0;
+  for (size_t off = 0; ok && off < data.size();) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) off += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) ok = false;
+  if (!ok) throw ConfigError(path + ": write failed: " + std::strerror(errno));
+}
+
 // Writes the report as asked and turns it into an exit code.
 int WriteAndExit(const Report& report, const RuleSet& rules, const Config& config,
                  const ScanCliOptions& so, std::ostream& out, std::ostream& err) {
@@ -197,12 +228,15 @@ int WriteAndExit(const Report& report, const RuleSet& rules, const Config& confi
   ropts.color = so.color == "always" ||
                 (so.color == "auto" && to_terminal && !std::getenv("NO_COLOR"));
   if (!so.output.empty()) {
-    std::ofstream file(so.output, std::ios::binary);
-    if (!file) throw ConfigError(so.output + ": cannot write the report");
-    WriteReport(report, format, ropts, file);
-    if (!file.good()) throw ConfigError(so.output + ": write failed");
+    std::ostringstream text;
+    WriteReport(report, format, ropts, text);
+    WritePrivateFile(so.output, text.str());
   } else {
     WriteReport(report, format, ropts, out);
+  }
+  if (report.summary.interrupted) {
+    err << "leakhound: interrupted: the report is partial\n";
+    return 128 + (InterruptSignal() ? InterruptSignal() : SIGINT);
   }
   Severity fail_on = Severity::kLow;
   if (config.fail_on) fail_on = *config.fail_on;
@@ -495,7 +529,8 @@ int RunHook(const std::string& kind, const RuleOptions& ro, ScanCliOptions so,
   if (!so.fail_on.empty()) fail_on = *ParseSeverity(so.fail_on);
   size_t blocking = 0;
   for (const auto& f : report.findings) blocking += rules->rule(f.rule).severity >= fail_on;
-  const bool incomplete = !report.summary.errors.empty();
+  // Interrupted: the push or commit is blocked (git aborts it anyway on a signal).
+  const bool incomplete = !report.summary.errors.empty() || report.summary.interrupted;
   if (blocking == 0 && !incomplete) {
     if (!so.quiet)
       err << "leakhound: " << kind << ": no secrets in " << report.summary.blobs_scanned

@@ -43,7 +43,9 @@ void CountSkip(ScanSummary* s, SkipReason reason) {
 }  // namespace
 
 struct ScanJob::State : public BlobSink {
-  State(const RuleSet& r, ScanOptions o) : rules(r), options(o), store(r) {}
+  State(const RuleSet& r, ScanOptions o) : rules(r), options(o), store(r) {
+    if (!options.blob.cancel) options.blob.cancel = options.cancel;
+  }
 
   const RuleSet& rules;
   ScanOptions options;
@@ -99,7 +101,12 @@ struct ScanJob::State : public BlobSink {
     return entry.matches;  // immutable once ready
   }
 
+  bool Cancelled() const override {
+    return options.cancel && options.cancel->load(std::memory_order_relaxed);
+  }
+
   void Push(BlobInput blob) override {
+    if (Cancelled()) return;
     std::unique_lock<std::mutex> lock(mu);
     not_full.wait(lock, [&] { return queue.size() < kQueueCapacity; });
     queue.push_back(std::move(blob));
@@ -144,7 +151,7 @@ struct ScanJob::State : public BlobSink {
         ++busy;
         not_full.notify_one();
       }
-      Process(in, scanner, buffer, result, local);
+      if (!Cancelled()) Process(in, scanner, buffer, result, local);
       std::lock_guard<std::mutex> lock(mu);
       if (--busy == 0 && done) not_empty.notify_all();
     }
@@ -159,7 +166,8 @@ struct ScanJob::State : public BlobSink {
     local.matches_suppressed += result.suppressed;
     if (result.truncated) {
       ++local.truncated_blobs;
-      Warn(origin.path, "too many matches; the rest of this blob was not reported");
+      Warn(origin.path, "over " + std::to_string(options.blob.limits.max_matches) +
+                            " matches (--max-matches): the rest of this file was not checked");
     }
     Record(origin, result.matches);
   }
@@ -280,11 +288,14 @@ struct ScanJob::State : public BlobSink {
       std::string error;
       switch (scanner.ScanStream(read, size, !state.options.scan_binary, &result, &error)) {
         case BlobScanner::FileStatus::kBinary: ++local.skipped_binary; return;
-        case BlobScanner::FileStatus::kError: state.Error(origin.path, error); return;
+        case BlobScanner::FileStatus::kError:
+          if (!state.Cancelled()) state.Error(origin.path, error);  // else: stopping
+          return;
         case BlobScanner::FileStatus::kScanned: state.Finish(origin, result, local); return;
       }
     }
     void Skipped(SkipReason reason, const std::string& path) override { CountSkip(&local, reason); }
+    bool Cancelled() const override { return state.Cancelled(); }
     void Error(const std::string& path, const std::string& message) override {
       state.Error(path, message);
     }
@@ -351,7 +362,9 @@ struct ScanJob::State : public BlobSink {
     ::close(fd);
     switch (status) {
       case BlobScanner::FileStatus::kBinary: ++local.skipped_binary; return;
-      case BlobScanner::FileStatus::kError: Error(in.file_path, error); return;
+      case BlobScanner::FileStatus::kError:
+        if (!Cancelled()) Error(in.file_path, error);  // else: stopping
+        return;
       case BlobScanner::FileStatus::kScanned: Finish(in.origin, result, local); return;
     }
   }
@@ -372,6 +385,7 @@ void ScanJob::Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& l
   std::vector<std::thread> workers;
   for (int i = 0; i < jobs; ++i) workers.emplace_back([&s] { s.Worker(); });
   for (auto& source : sources) {
+    if (s.Cancelled()) break;
     // A source that throws (malformed input it did not expect) must not leave the workers
     // running: its error is recorded, and the other sources still run.
     try {
@@ -389,6 +403,7 @@ void ScanJob::Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& l
   s.summary.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   s.summary.rules = s.rules.size();
+  s.summary.interrupted = s.Cancelled();
 }
 
 Report ScanJob::TakeReport() {

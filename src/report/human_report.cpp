@@ -143,6 +143,7 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
   if (s.matches_allowed) out << "allowed by leakhound:allow or the allow-list: " << s.matches_allowed << "\n";
   if (s.findings_baselined) out << "in the baseline: " << s.findings_baselined << "\n";
   if (s.truncated_blobs) out << "blobs with too many matches (truncated): " << s.truncated_blobs << "\n";
+  if (s.interrupted) out << "INTERRUPTED: the scan was stopped early; these findings are partial\n";
   if (!s.errors.empty()) {
     out << "INCOMPLETE: " << s.errors.size() << " input" << (s.errors.size() == 1 ? "" : "s")
         << " could not be read:\n";

@@ -76,7 +76,8 @@ ordered_json SummaryJson(const Report& report) {
   ordered_json warnings = ordered_json::array();
   for (const auto& e : s.warnings) warnings.push_back({{"path", e.path}, {"message", e.message}});
   j["warnings"] = std::move(warnings);
-  j["complete"] = s.errors.empty();
+  j["interrupted"] = s.interrupted;
+  j["complete"] = s.errors.empty() && !s.interrupted;
   return j;
 }
 

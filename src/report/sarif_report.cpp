@@ -111,8 +111,12 @@ void WriteSarifReport(const Report& report, const ReportOptions& options, std::o
   ordered_json notifications = ordered_json::array();
   for (const auto& e : report.summary.errors)
     notifications.push_back({{"level", "error"}, {"message", {{"text", e.path + ": " + e.message}}}});
+  if (report.summary.interrupted)
+    notifications.push_back(
+        {{"level", "error"},
+         {"message", {{"text", "interrupted: the scan was stopped early; results are partial"}}}});
   run["invocations"] = ordered_json::array(
-      {{{"executionSuccessful", report.summary.errors.empty()},
+      {{{"executionSuccessful", report.summary.errors.empty() && !report.summary.interrupted},
         {"toolExecutionNotifications", std::move(notifications)}}});
   ordered_json sarif;
   sarif["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";

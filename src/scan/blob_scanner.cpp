@@ -154,6 +154,10 @@ BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t siz
   size_t kept = 0;         // overlap bytes at the front of buffer_
   buffer_.resize(chunk + overlap);
   while (total < size) {
+    if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) {
+      *error = "interrupted";
+      return FileStatus::kError;
+    }
     const uint64_t want = std::min<uint64_t>(chunk, size - total);
     size_t filled = 0;
     while (filled < want) {

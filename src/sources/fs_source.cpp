@@ -71,6 +71,7 @@ void FsSource::Walk(const std::string& dir, const std::string& rel, BlobSink& si
   const int dfd = ::dirfd(d);
   std::sort(entries.begin(), entries.end());
   for (auto& [name, type] : entries) {
+    if (sink.Cancelled()) break;
     const std::string path = Join(dir, name);
     const std::string rel_path = rel.empty() ? name : rel + "/" + name;
     if (type == DT_UNKNOWN) {

@@ -486,6 +486,7 @@ void GitHistorySource::Enumerate(BlobSink& sink) {
   if (tips.empty()) return;  // an empty repository, or nothing to push
 
   for (const git_oid& oid_ref : OrderCommits(repo, tips, hidden)) {
+    if (sink.Cancelled()) break;
     const git_oid* oid = &oid_ref;
     git_commit* c = nullptr;
     if (git_commit_lookup(&c, repo, oid) != 0) {

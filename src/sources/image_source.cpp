@@ -568,6 +568,7 @@ class ImageSource::Impl::Expander : public BlobExpander {
     int r;
     uint64_t expanded = 0;
     while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+      if (visitor.Cancelled()) return;
       const char* raw_name = archive_entry_pathname(e);
       const std::string name = Normalize(raw_name ? raw_name : "");
       const std::string path = prefix + name;
