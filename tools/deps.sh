@@ -10,6 +10,9 @@ PACKAGES=(
 if [[ "${1:-}" == "--bench" ]]; then
   PACKAGES+=(ripgrep yara hyperfine time linux-source-6.1 xz-utils)
 fi
+if [[ "${1:-}" == "--fuzz" ]]; then
+  PACKAGES+=(clang)  # libFuzzer comes with Debian's clang
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
