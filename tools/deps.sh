@@ -6,6 +6,7 @@ PACKAGES=(
   libhyperscan-dev libre2-dev libarchive-dev nlohmann-json3-dev libcli11-dev catch2
   libyaml-cpp-dev libssl-dev zlib1g-dev libgit2-dev libcurl4-openssl-dev libisal-dev libxxhash-dev
   skopeo umoci zstd
+  dpkg-dev groff-base zsh git-filter-repo  # packaging and README snippet tests
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PACKAGES+=(ripgrep yara hyperfine time linux-source-6.1 xz-utils)

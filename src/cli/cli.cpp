@@ -27,6 +27,8 @@
 #include "leakhound/report.hpp"
 #include "leakhound/rule_check.hpp"
 #include "leakhound/ruleset.hpp"
+#include "cli_docs.hpp"
+#include "init_cmd.hpp"
 
 namespace leakhound {
 namespace {
@@ -72,7 +74,8 @@ void AddRuleOptions(CLI::App* cmd, RuleOptions* o) {
 void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
                     bool positional_paths = true) {
   if (positional_paths)
-    cmd->add_option("paths", o->paths, "Files or directories to scan (default: .)");
+    cmd->add_option("paths", o->paths, "Files or directories to scan (default: .)")
+        ->type_name("PATH");
   cmd->add_option("-j,--jobs", o->jobs, "Scanning threads (default: all cores)")->group("Scanning");
   cmd->add_option("--max-file-size", o->max_file_size,
                   "Skip files larger than this (default 100MB; counted in the summary)")
@@ -590,30 +593,58 @@ int HookPreCommitCommand(const RuleOptions& ro, const ScanCliOptions& so, std::o
   return RunHook("pre-commit", ro, so, repo, std::move(sources), err);
 }
 
+// `help --man | --completions SHELL`: generated from the App tree (src/cli/cli_docs.cpp).
+int HelpCommand(const CLI::App& app, bool man, const std::string& shell, const std::string& output,
+                std::ostream& out) {
+  if (man == !shell.empty()) throw ConfigError("help: give either --man or --completions SHELL");
+  const std::string text = man ? ManPage(app, LEAKHOUND_VERSION)
+                               : shell == "bash" ? BashCompletion(app) : ZshCompletion(app);
+  if (output.empty() || output == "-") {
+    out << text;
+  } else if (!WriteFileAtomic(output, text)) {
+    throw ConfigError(output + ": cannot write");
+  }
+  return kExitClean;
+}
+
 }  // namespace
 
 int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"leakhound: find leaked secrets in files, git history and container images"};
+  app.formatter(HelpFormatter());  // before the subcommands, which inherit it
   app.set_version_flag("-V,--version", std::string("leakhound ") + LEAKHOUND_VERSION);
   app.require_subcommand(1);
+  // Footers are the examples of --help and of the man page (src/cli/cli_docs.cpp): "Heading:"
+  // lines, and example lines indented by two spaces.
   app.footer(
       "Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 error or incomplete scan.\n"
-      "Examples:\n  leakhound scan .\n  leakhound scan --format sarif -o leakhound.sarif src/\n"
+      "Examples:\n"
+      "  leakhound init                  # a commented .leakhound.yaml; offers the git hooks\n"
+      "  leakhound scan .\n  leakhound scan --format sarif -o leakhound.sarif src/\n"
       "  leakhound baseline create -o .leakhound-baseline .\n  leakhound rules check ./my-rules\n"
       "  leakhound git .                 # full history of every ref\n"
       "  leakhound image app.tar --fail-on high   # a docker save / OCI image\n"
-      "  leakhound hook install --pre-push --pre-commit");
+      "  leakhound hook install --pre-push --pre-commit\n"
+      "Run `leakhound COMMAND --help` for the options and examples of a command.");
 
   RuleOptions ro;
   ScanCliOptions so;
   auto* scan = app.add_subcommand("scan", "Scan files and directories");
+  scan->footer(
+      "Examples:\n"
+      "  leakhound scan .                                    # exit 1 when it finds something\n"
+      "  leakhound scan --format sarif -o leakhound.sarif .  # for GitHub code scanning\n"
+      "  leakhound scan --fail-on high --format json src/ config/\n"
+      "  leakhound scan --baseline .leakhound-baseline .     # only findings not accepted before");
   AddRuleOptions(scan, &ro);
   AddScanOptions(scan, &so, true);
 
   auto* rules_cmd = app.add_subcommand("rules", "List or check rules");
   rules_cmd->require_subcommand(1);
+  rules_cmd->footer("Examples:\n  leakhound rules list\n  leakhound rules check ./my-rules");
   std::string list_format = "text";
   auto* list = rules_cmd->add_subcommand("list", "List the rules in effect");
+  list->footer("Examples:\n  leakhound rules list --rules ./my-rules --format json");
   AddRuleOptions(list, &ro);
   list->add_option("-f,--format", list_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
@@ -621,23 +652,36 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   auto* check = rules_cmd->add_subcommand(
       "check", "Check rules (built-in, or the *.yaml files in DIR): patterns compile in both "
                "engines, examples fire, negative examples do not");
-  check->add_option("dir", check_dir, "Rules directory (default: the built-in rules)");
+  check->add_option("dir", check_dir, "Rules directory (default: the built-in rules)")
+      ->type_name("DIR");
+  check->footer("Exit 1 when a rule has a problem.\nExamples:\n  leakhound rules check ./my-rules");
 
   auto* baseline = app.add_subcommand("baseline", "Manage baselines of accepted findings");
   baseline->require_subcommand(1);
+  baseline->footer(
+      "Examples:\n  leakhound baseline create -o .leakhound-baseline .\n"
+      "  leakhound scan --baseline .leakhound-baseline .");
   std::string baseline_out;
   auto* create = baseline->add_subcommand("create", "Scan and write every finding's fingerprint");
   AddRuleOptions(create, &ro);
   AddScanOptions(create, &so, false);
-  create->add_option("-o,--output", baseline_out, "Baseline file to write (default: stdout)");
+  create->add_option("-o,--output", baseline_out, "Baseline file to write (default: stdout)")
+      ->type_name("FILE")->group("Report");
   create->add_flag("--allow-incomplete", so.allow_incomplete,
-                   "Exit 0 even when some inputs could not be read");
+                   "Exit 0 even when some inputs could not be read")->group("Report");
+  create->footer("Examples:\n  leakhound baseline create -o .leakhound-baseline .");
 
 
   GitCliOptions go;
   auto* git = app.add_subcommand(
       "git", "Scan a git repository's history: every blob reachable from every ref, each once");
-  git->add_option("repo", go.repo, "Repository, or a path inside its work tree (default: .)");
+  git->add_option("repo", go.repo, "Repository, or a path inside its work tree (default: .)")
+      ->type_name("DIR");
+  git->footer(
+      "Examples:\n"
+      "  leakhound git .                             # every blob of every ref, each once\n"
+      "  leakhound git --since-commit v1.2.0 .       # only what came after a tag\n"
+      "  leakhound git --no-history --worktree .     # HEAD's tree and uncommitted changes");
   git->add_option("--branch", go.branches, "Scan the history of REF only (repeatable)")
       ->type_name("REF")->group("History");
   git->add_option("--range", go.ranges, "Scan the commits in A..B (repeatable)")
@@ -660,16 +704,23 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
 
   auto* hook = app.add_subcommand("hook", "Git hooks: install, uninstall, and the hooks themselves");
   hook->require_subcommand(1);
+  hook->footer(
+      "Examples:\n  leakhound hook install                          # pre-push\n"
+      "  leakhound hook install --pre-push --pre-commit\n  leakhound hook uninstall");
   bool hook_pre_push = false, hook_pre_commit = false, hook_force = false;
   std::string hook_repo = ".";
   auto* install = hook->add_subcommand(
       "install", "Install the hooks (default: pre-push); an existing hook is kept and run first");
-  install->add_flag("--pre-push", hook_pre_push, "Install the pre-push hook");
-  install->add_flag("--pre-commit", hook_pre_commit, "Install the pre-commit hook");
-  install->add_flag("--force", hook_force, "Replace an existing hook instead of chaining it");
-  install->add_option("--repo", hook_repo, "Repository (default: .)");
+  install->add_flag("--pre-push", hook_pre_push, "Install the pre-push hook")->group("Hooks");
+  install->add_flag("--pre-commit", hook_pre_commit, "Install the pre-commit hook")->group("Hooks");
+  install->add_flag("--force", hook_force, "Replace an existing hook instead of chaining it")
+      ->group("Hooks");
+  install->add_option("--repo", hook_repo, "Repository (default: .)")->type_name("DIR")->group("Hooks");
+  install->footer(
+      "Examples:\n  leakhound hook install\n  leakhound hook install --pre-commit --repo ../service");
   auto* uninstall = hook->add_subcommand("uninstall", "Remove leakhound's hooks, restoring chained ones");
-  uninstall->add_option("--repo", hook_repo, "Repository (default: .)");
+  uninstall->add_option("--repo", hook_repo, "Repository (default: .)")->type_name("DIR")->group("Hooks");
+  uninstall->footer("Examples:\n  leakhound hook uninstall");
   std::vector<std::string> pre_push_args;
   auto* pre_push = hook->add_subcommand(
       "pre-push", "Run as git's pre-push hook: reads git's ref lines on stdin, scans only the "
@@ -678,26 +729,35 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   AddRuleOptions(pre_push, &ro);
   AddScanOptions(pre_push, &so, false, false);
   pre_push->add_option("--fail-on", so.fail_on, "Block on findings at or above this severity")
-      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}));
+      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}))->group("Report");
   pre_push->add_option("--baseline", so.baseline,
-                       "Baseline file (default: .leakhound-baseline in the repository, if any)");
+                       "Baseline file (default: .leakhound-baseline in the repository, if any)")
+      ->type_name("FILE")->group("Report");
+  pre_push->footer("Installed by `leakhound hook install`; git runs it with the pushed refs on stdin.");
   auto* pre_commit = hook->add_subcommand("pre-commit", "Run as git's pre-commit hook: scans the staged changes");
   AddRuleOptions(pre_commit, &ro);
   AddScanOptions(pre_commit, &so, false, false);
   pre_commit->add_option("--fail-on", so.fail_on, "Block on findings at or above this severity")
-      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}));
+      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}))->group("Report");
   pre_commit->add_option("--baseline", so.baseline,
-                         "Baseline file (default: .leakhound-baseline in the repository, if any)");
+                         "Baseline file (default: .leakhound-baseline in the repository, if any)")
+      ->type_name("FILE")->group("Report");
+  pre_commit->footer("Installed by `leakhound hook install --pre-commit`; git runs it before each commit.");
 
   ImageCliOptions io;
   auto* image = app.add_subcommand(
       "image", "Scan a container image: docker-archive, OCI layout or OCI archive; config, "
                "history and every layer, including files deleted by later layers");
   image->add_option("path", io.path, "docker save tarball, OCI layout directory or OCI archive")
-      ->required();
+      ->required()->type_name("PATH");
+  image->footer(
+      "Examples:\n"
+      "  leakhound image app.tar --fail-on high            # docker save app:1.4 -o app.tar\n"
+      "  leakhound image app-oci --platform linux/arm64     # an OCI layout directory\n"
+      "  leakhound image app.tar --format sarif -o image.sarif");
   image->add_option("--image-ref", io.image_ref,
                     "Only the image with this reference (name:tag, or :tag) when there are several")
-      ->group("Image");
+      ->type_name("REF")->group("Image");
   image->add_option("--platform", io.platform, "Only this platform, e.g. linux/amd64 (default: all)")
       ->type_name("OS/ARCH")->group("Image");
   image->add_option("--max-archive-depth", io.max_archive_depth,
@@ -711,12 +771,44 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   AddScanOptions(image, &so, true, false);
 
   auto* version = app.add_subcommand("version", "Print the version");
+  version->footer("");
+
+  // ---- init: a starter config, and the hooks (src/cli/init_cmd.cpp) ----
+  InitOptions init_opts;
+  auto* init = app.add_subcommand(
+      "init", "Write a commented starter .leakhound.yaml; in a git repository, offer the hooks");
+  init->add_option("dir", init_opts.dir,
+                   "Where to write it (default: the top of the git work tree, else .)")
+      ->type_name("DIR");
+  init->add_flag("--force", init_opts.force, "Overwrite an existing .leakhound.yaml");
+  init->add_flag("--hooks", init_opts.hooks, "Install the pre-push hook without asking")
+      ->group("Hooks");
+  init->add_flag("--no-hooks", init_opts.no_hooks, "Neither install the hook nor ask")
+      ->group("Hooks");
+  init->footer(
+      "Asks about the hook only when stdin is a terminal.\n"
+      "Examples:\n  leakhound init\n  leakhound init --hooks\n  leakhound init --force --no-hooks .");
+
+  // ---- help (hidden): the man page and completions, generated from this definition ----
+  bool help_man = false;
+  std::string help_shell, help_out;
+  auto* help_cmd = app.add_subcommand("help", "Print generated documentation");
+  help_cmd->group("");  // hidden from the command list
+  help_cmd->add_flag("--man", help_man, "The man page leakhound(1), in roff");
+  help_cmd->add_option("--completions", help_shell, "The completion script for SHELL")
+      ->check(CLI::IsMember({"bash", "zsh"}));
+  help_cmd->add_option("-o,--output", help_out, "Write to FILE instead of stdout")->type_name("FILE");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e, out, err);
     return code == 0 ? kExitClean : kExitError;
+  }
+  // Checks a command line without running it (scripts, CI templates, the README snippet test).
+  if (const char* check_args = std::getenv("LEAKHOUND_CHECK_ARGS"); check_args && *check_args) {
+    out << "leakhound: arguments accepted\n";
+    return kExitClean;
   }
   try {
     if (*version) {
@@ -733,6 +825,11 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
     if (*uninstall) return HookUninstallCommand(hook_repo, out);
     if (*pre_push) return HookPrePushCommand(ro, so, pre_push_args, std::cin, err);
     if (*pre_commit) return HookPreCommitCommand(ro, so, err);
+    if (*init)
+      return InitCommand(init_opts, std::cin, ::isatty(0), out, [&](const std::string& repo) {
+        return HookInstallCommand(repo, true, false, false, out);
+      });
+    if (*help_cmd) return HelpCommand(app, help_man, help_shell, help_out, out);
   } catch (const GitError& e) {
     err << "leakhound: " << e.what() << "\n";
     return kExitError;

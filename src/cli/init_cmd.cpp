@@ -1,0 +1,118 @@
+#include "init_cmd.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "leakhound/config.hpp"
+#include "leakhound/git_source.hpp"
+#include "leakhound/rule.hpp"
+
+namespace leakhound {
+
+const std::string& StarterConfig() {
+  static const std::string text = R"(# .leakhound.yaml: leakhound's settings for this project (written by `leakhound init`).
+#
+# leakhound reads this file from the first path it scans (`leakhound scan .`), from the top of
+# the work tree (`leakhound git`, the git hooks), or from `--config FILE`. Command-line flags
+# win over it. Unknown keys are errors, so a typo does not go unnoticed. Each setting below is
+# at its default; the comment above it shows an example.
+
+# Paths never scanned: gitignore-style globs relative to this file's directory; `!` re-includes.
+# exclude_paths: ["vendor/**", "*.min.js", "testdata/", "!testdata/keep.txt"]
+exclude_paths: []
+
+# Rules turned off by id (`leakhound rules list` prints every rule).
+# disable_rules: [generic.password]
+disable_rules: []
+
+# Extra rule directories (*.yaml files in the rules format), relative to this file.
+# `leakhound rules check DIR` checks them. A rule with a built-in id replaces it.
+# rules_dirs: [tools/leak-rules]
+rules_dirs: []
+
+# Values that are not secrets. For one line, a `leakhound:allow` comment on it is simpler; to
+# accept everything found today, use a baseline: leakhound baseline create -o .leakhound-baseline
+allow:
+  # values: ["a-known-test-value"]   # exact secrets never reported
+  values: []
+  # regexes: ["^sk_test_"]           # RE2, matched against the secret
+  regexes: []
+
+# Exit 1 only for findings at or above this severity: critical, high, medium, low or info.
+# fail_on: high
+fail_on: low
+
+# Files (and git blobs) larger than this are skipped, and counted in the summary.
+# max_file_size: 10MB
+max_file_size: 100MB
+)";
+  return text;
+}
+
+namespace {
+
+// The repository containing `dir`, or nullptr when there is none.
+std::unique_ptr<GitRepo> FindRepo(const std::string& dir) {
+  try {
+    return std::make_unique<GitRepo>(dir);
+  } catch (const GitError&) {
+    return nullptr;
+  }
+}
+
+bool AskYesNo(const std::string& question, std::istream& in, std::ostream& out) {
+  out << question << " [Y/n] " << std::flush;
+  std::string answer;
+  if (!std::getline(in, answer)) {
+    out << "\n";
+    return false;
+  }
+  return answer.empty() || answer[0] == 'y' || answer[0] == 'Y';
+}
+
+}  // namespace
+
+int InitCommand(const InitOptions& options, std::istream& in, bool interactive, std::ostream& out,
+                const InstallHooks& install_hooks) {
+  namespace fs = std::filesystem;
+  if (options.hooks && options.no_hooks) throw ConfigError("--hooks and --no-hooks exclude each other");
+  const std::string start = options.dir.empty() ? "." : options.dir;
+  std::error_code ec;
+  if (!fs::is_directory(start, ec)) throw ConfigError(start + ": not a directory");
+  std::unique_ptr<GitRepo> repo = FindRepo(start);
+  const bool work_tree = repo && !repo->bare();
+  if (options.hooks && !work_tree)
+    throw ConfigError(start + ": not in a git work tree, so there is nowhere to install hooks");
+
+  // Without a DIR, the config goes where `leakhound git` and the hooks look: the work tree's top.
+  fs::path dir = options.dir.empty() && work_tree ? fs::path(repo->workdir()) : fs::path(start);
+  const std::string path = (dir / ".leakhound.yaml").lexically_normal().string();
+  if (fs::exists(path, ec) && !options.force)
+    throw ConfigError(path + " exists already; not overwritten (--force replaces it" +
+                      std::string(work_tree ? "; `leakhound hook install` adds the hooks)" : ")"));
+  if (!WriteFileAtomic(path, StarterConfig())) throw ConfigError(path + ": cannot write");
+  LoadConfigFile(path);  // what we wrote must load; throws ConfigError naming the file if not
+  out << "wrote " << path << " (every setting at its default, each explained)\n";
+
+  int code = 0;
+  if (work_tree && !options.no_hooks) {
+    const std::string top = repo->workdir();
+    bool install = options.hooks;
+    if (!install && interactive)
+      install = AskYesNo("Install a pre-push hook in " + top +
+                             " that blocks pushing commits that add a secret?",
+                         in, out);
+    if (install) {
+      code = install_hooks(top);
+    } else if (!interactive) {
+      out << "git repository: `leakhound hook install` (or `leakhound init --hooks`) adds a "
+             "pre-push hook that blocks pushing a secret\n";
+    }
+  }
+  out << "next: leakhound scan " << (options.dir.empty() ? "." : options.dir)
+      << (work_tree ? "   (and `leakhound git` for the whole history)" : "") << "\n";
+  return code;
+}
+
+}  // namespace leakhound
