@@ -4,6 +4,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "leakhound/blob_scanner.hpp"
@@ -18,6 +20,11 @@ struct ScanOptions {
   bool scan_binary = false;
   BlobScanOptions blob;
   bool quiet = false;  // no warnings on stderr while scanning
+  // Run the config-file analyzers (.env, compose, Dockerfile, Kubernetes) on files they know.
+  bool analyzers = true;
+  // .env files tracked by the git repository a `scan` runs in: real path -> repository path
+  // (see TrackedDotenvFiles); such a file found on disk is a committed .env file.
+  std::unordered_map<std::string, std::string> tracked_dotenv;
 };
 
 class ScanJob {
