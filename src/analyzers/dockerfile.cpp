@@ -13,6 +13,11 @@
 namespace leakhound {
 namespace {
 
+// The "secret" of a finding about a name or a path (what its fingerprint hashes) is prefixed so
+// that it never occurs verbatim in the file: reports print snippets of the line unredacted
+// there, and no report may hold a finding's secret in full.
+const std::string kNamePrefix = "dockerfile:";
+
 struct Instruction {
   std::string cmd;   // upper case
   std::string args;  // continuation lines joined, heredoc bodies appended
@@ -326,7 +331,8 @@ Analysis AnalyzeDockerfile(std::string_view d) {
         bool declared = false;
         for (const auto& a : args) declared = declared || a == ref;
         if (declared && (IsSecretName(key) || IsSecretName(ref)))
-          out.flags.push_back({"dockerfile.env_from_secret_arg", "ENV " + key + "=" + value, "",
+          out.flags.push_back({"dockerfile.env_from_secret_arg",
+                               kNamePrefix + "ENV " + key + "=" + value, "",
                                in.begin, in.first_line_end, false});
       }
     } else if (in.cmd == "RUN") {
@@ -347,7 +353,7 @@ Analysis AnalyzeDockerfile(std::string_view d) {
         paths.pop_back();  // the destination
         for (const auto& src : paths)
           if (IsSensitivePath(src))
-            out.flags.push_back({"dockerfile.copy_sensitive_file", in.cmd + " " + src, "",
+            out.flags.push_back({"dockerfile.copy_sensitive_file", kNamePrefix + in.cmd + " " + src, "",
                                  in.begin, in.first_line_end, false});
       }
     }

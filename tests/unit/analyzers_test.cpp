@@ -126,10 +126,10 @@ TEST_CASE("analyzers: Dockerfile parsing") {
   CHECK(LineOf(d, f["ENV API_SECRET"].begin) == 4);
   CHECK(f["ENV LEGACY_PASSWORD"].value == "some words here");
   CHECK(FlagIds(a) == std::vector<std::string>{
-                          "dockerfile.env_from_secret_arg ENV COPY_TOKEN=$TOKEN",
+                          "dockerfile.env_from_secret_arg dockerfile:ENV COPY_TOKEN=$TOKEN",
                           "dockerfile.run_secret Vq8mZr2LxW7kQ",
                           "dockerfile.run_secret Rk2vT9qLx4ZmW7nB",
-                          "dockerfile.copy_sensitive_file COPY id_ed25519"});
+                          "dockerfile.copy_sensitive_file dockerfile:COPY id_ed25519"});
   const Analysis open = AnalyzeDockerfile("FROM a\nRUN <<EOF\necho hi\n");
   REQUIRE(open.warnings.size() == 1);
   CHECK(open.warnings[0].line == 2);
