@@ -38,7 +38,17 @@ struct Match {
   uint64_t line = 1;    // 1-based
   uint64_t column = 1;  // 1-based, in bytes
   Snippet snippet;
+  // Where a config-file analyzer found it, when one did ("services.web.environment.DB_PASSWORD");
+  // reported as the location's `field` attribute.
+  std::string field;
 };
+
+// The window of the line [ls, le) shown around a secret starting at `focus`: [*wb, *we).
+void SnippetWindow(uint64_t ls, uint64_t le, uint64_t focus, uint64_t* wb, uint64_t* we);
+// The snippet of the line [ls, le) of `data` around `focus`, with every span [b, e) (offsets in
+// `data`, any order, may overlap or reach outside the window) marked as a secret.
+Snippet MakeSnippet(std::string_view data, uint64_t ls, uint64_t le, uint64_t focus,
+                    std::vector<std::pair<uint64_t, uint64_t>> spans);
 
 struct BlobScanOptions {
   ScanLimits limits;

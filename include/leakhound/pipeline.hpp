@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "leakhound/blob_scanner.hpp"
@@ -25,6 +27,11 @@ struct ScanOptions {
   // Set (by a signal handler, say) to stop the scan early: workers drop what is queued, sources
   // and expanders stop, and the report says it is partial (summary.interrupted).
   const std::atomic<bool>* cancel = nullptr;
+  // Run the config-file analyzers (.env, compose, Dockerfile, Kubernetes) on files they know.
+  bool analyzers = true;
+  // .env files tracked by the git repository a `scan` runs in: real path -> repository path
+  // (see TrackedDotenvFiles); such a file found on disk is a committed .env file.
+  std::unordered_map<std::string, std::string> tracked_dotenv;
 };
 
 class ScanJob {

@@ -40,6 +40,12 @@ struct Rule {
   std::vector<std::string> negative_examples;
   std::vector<std::string> references;
   std::vector<std::string> tags;
+  // Set on a rule that a config-file analyzer reports (dotenv, compose, dockerfile, kubernetes):
+  // it has no pattern and is not compiled; the analyzer decides, using min_entropy and
+  // placeholder_filter, and the examples are whole files of that kind.
+  std::string analyzer;
+  // What to do about a finding, when the rule says (shown in reports).
+  std::string remediation;
   std::string source;  // where it was loaded from, e.g. "rules/github.yaml" or "<builtin>/github.yaml"
 
   bool HasTag(std::string_view tag) const;

@@ -19,6 +19,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "leakhound/analyzers.hpp"
 #include "leakhound/config.hpp"
 #include "leakhound/git_source.hpp"
 #include "leakhound/image_source.hpp"
@@ -195,8 +196,11 @@ Report RunScan(const RuleSet& rules, const Config& config, const ScanCliOptions&
                std::ostream& err) {
   auto setup = MakeSetup(config, so);
   std::vector<std::unique_ptr<Source>> sources;
-  for (const auto& p : so.paths.empty() ? std::vector<std::string>{"."} : so.paths)
+  for (const auto& p : so.paths.empty() ? std::vector<std::string>{"."} : so.paths) {
     sources.push_back(std::make_unique<FsSource>(p, setup->fs));
+    // Config-file analyzers: a .env file tracked by the repository around `p` is committed.
+    setup->options.tracked_dotenv.merge(TrackedDotenvFiles(p));
+  }
   return RunSources(rules, *setup, sources, so.baseline, err);
 }
 
@@ -305,6 +309,8 @@ int RulesListCommand(const RuleOptions& ro, const std::string& format, std::ostr
                      {"priority", r.priority},
                      {"references", r.references},
                      {"tags", r.tags},
+                     {"analyzer", r.analyzer},
+                     {"remediation", r.remediation},
                      {"source", r.source}});
     }
     out << arr.dump(2) << "\n";

@@ -1,5 +1,8 @@
 #include "leakhound/pipeline.hpp"
 
+#include <limits.h>
+#include <stdlib.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,9 +17,28 @@
 #include <thread>
 #include <unordered_map>
 
+#include "leakhound/analyzers.hpp"
+
 namespace leakhound {
 namespace {
 constexpr size_t kQueueCapacity = 4096;
+// Config files larger than this are scanned, not analyzed.
+constexpr size_t kMaxAnalyzedBytes = 4u << 20;
+
+// What the scan of some content depends on: its bytes, and the kind of file its path names
+// (the same bytes named .env and README are analyzed differently).
+struct ContentKey {
+  BlobId id;
+  FileKind kind = FileKind::kNone;
+  friend bool operator==(const ContentKey& a, const ContentKey& b) {
+    return a.id == b.id && a.kind == b.kind;
+  }
+};
+struct ContentKeyHash {
+  size_t operator()(const ContentKey& k) const {
+    return BlobIdHash()(k.id) ^ static_cast<size_t>(k.kind);
+  }
+};
 
 void AddSummary(ScanSummary* into, const ScanSummary& s) {
   into->blobs_scanned += s.blobs_scanned;
@@ -73,32 +95,62 @@ struct ScanJob::State : public BlobSink {
     std::condition_variable cv;
     bool ready = false;
     std::vector<Match> matches;
+    // A .env file's secrets (key, value), for the "committed .env file" finding.
+    std::vector<std::pair<std::string, std::string>> dotenv_secrets;
   };
   std::mutex cache_mu;
-  std::unordered_map<BlobId, std::shared_ptr<CacheEntry>, BlobIdHash> cache;
+  std::unordered_map<ContentKey, std::shared_ptr<CacheEntry>, ContentKeyHash> cache;
 
-  // Returns the entry for `id` and whether the caller now owns (must scan and Publish) it.
-  std::shared_ptr<CacheEntry> Claim(const BlobId& id, bool* owner) {
+  FileKind KindOf(const Origin& origin) const {
+    return options.analyzers ? DetectFileKind(origin.path) : FileKind::kNone;
+  }
+
+  // Returns the entry for `key` and whether the caller now owns (must scan and Publish) it.
+  std::shared_ptr<CacheEntry> Claim(const ContentKey& key, bool* owner) {
     std::lock_guard<std::mutex> lock(cache_mu);
-    auto [it, inserted] = cache.try_emplace(id);
+    auto [it, inserted] = cache.try_emplace(key);
     if (inserted) it->second = std::make_shared<CacheEntry>();
     *owner = inserted;
     return it->second;
   }
 
-  static void Publish(CacheEntry& entry, const std::vector<Match>& matches) {
+  static void Publish(CacheEntry& entry, const std::vector<Match>& matches,
+                      std::vector<std::pair<std::string, std::string>> dotenv_secrets = {}) {
     {
       std::lock_guard<std::mutex> lock(entry.mu);
       entry.matches = matches;
+      entry.dotenv_secrets = std::move(dotenv_secrets);
       entry.ready = true;
     }
     entry.cv.notify_all();
   }
 
-  static const std::vector<Match>& Await(CacheEntry& entry) {
+  static const CacheEntry& Await(CacheEntry& entry) {
     std::unique_lock<std::mutex> lock(entry.mu);
     entry.cv.wait(lock, [&] { return entry.ready; });
-    return entry.matches;  // immutable once ready
+    return entry;  // immutable once ready
+  }
+
+  // The path of a .env file in the repository it is committed to, or "" when it is not
+  // committed: found in git history or the index, or tracked by the repository `scan` runs in.
+  std::string CommittedPath(const Origin& origin) const {
+    if (IsDotenvTemplate(origin.path)) return "";
+    if (origin.source == "git" || origin.source == "staged") return origin.path;
+    if (origin.source != "file" || options.tracked_dotenv.empty()) return "";
+    char real[PATH_MAX];
+    if (!::realpath(origin.path.c_str(), real)) return "";
+    auto it = options.tracked_dotenv.find(real);
+    return it == options.tracked_dotenv.end() ? "" : it->second;
+  }
+
+  // Records a scanned content's matches at one more origin.
+  void RecordEntry(const Origin& origin, const CacheEntry& entry) {
+    Record(origin, entry.matches);
+    if (entry.dotenv_secrets.empty()) return;
+    const std::string path = CommittedPath(origin);
+    Match committed;
+    if (!path.empty() && CommittedDotenvMatch(rules, path, entry.dotenv_secrets, &committed))
+      store.Add(committed, origin);
   }
 
   bool Cancelled() const override {
@@ -159,7 +211,8 @@ struct ScanJob::State : public BlobSink {
     AddSummary(&summary, local);
   }
 
-  void Finish(const Origin& origin, BlobScanResult& result, ScanSummary& local) {
+  void Finish(const Origin& origin, BlobScanResult& result, ScanSummary& local,
+              bool record = true) {
     ++local.blobs_scanned;
     local.bytes_scanned += result.bytes;
     local.matches_allowed += result.allowed;
@@ -169,11 +222,11 @@ struct ScanJob::State : public BlobSink {
       Warn(origin.path, "over " + std::to_string(options.blob.limits.max_matches) +
                             " matches (--max-matches): the rest of this file was not checked");
     }
-    Record(origin, result.matches);
+    if (record) Record(origin, result.matches);
   }
 
   // Scans bytes whose id this thread owns in the cache, and publishes the result.
-  void ScanOwned(CacheEntry& entry, const Origin& origin, std::string_view data,
+  void ScanOwned(CacheEntry& entry, const Origin& origin, FileKind kind, std::string_view data,
                  BlobScanner& scanner, BlobScanResult& result, ScanSummary& local) {
     if (data.size() > options.max_file_size) {
       ++local.skipped_too_large;
@@ -191,8 +244,18 @@ struct ScanJob::State : public BlobSink {
       Publish(entry, {});
       return;
     }
-    Finish(origin, result, local);
-    Publish(entry, result.matches);
+    AnalyzedBlob analyzed;
+    if (kind != FileKind::kNone && data.size() <= kMaxAnalyzedBytes) {
+      AnalyzeBlob(kind, data, scanner, options.blob.allow, &result.matches, &analyzed);
+      result.suppressed += analyzed.suppressed;
+      result.allowed += analyzed.allowed;
+      for (const auto& w : analyzed.warnings)
+        Warn(origin.path, (w.line ? "line " + std::to_string(w.line) + ": " : std::string()) +
+                              w.message);
+    }
+    Finish(origin, result, local, /*record=*/false);
+    Publish(entry, result.matches, std::move(analyzed.dotenv_secrets));
+    RecordEntry(origin, Await(entry));
   }
 
   // Bytes of unknown id: hash them, then scan unless the same content was seen. The cheap
@@ -208,25 +271,27 @@ struct ScanJob::State : public BlobSink {
       return;
     }
     bool owner = false;
-    auto entry =
-        Claim(options.git_blob_ids ? ComputeBlobId(data) : ComputeContentId(data), &owner);
+    const FileKind kind = KindOf(origin);
+    auto entry = Claim(
+        {options.git_blob_ids ? ComputeBlobId(data) : ComputeContentId(data), kind}, &owner);
     if (!owner) {
       ++local.duplicate_blobs;
-      Record(origin, Await(*entry));
+      RecordEntry(origin, Await(*entry));
       return;
     }
-    ScanOwned(*entry, origin, data, scanner, result, local);
+    ScanOwned(*entry, origin, kind, data, scanner, result, local);
   }
 
   // A blob a source can load by key; its id is known, so a duplicate is not even loaded.
   void ScanLoaded(BlobInput& in, BlobScanner& scanner, BlobScanResult& result,
                   ScanSummary& local) {
     bool owner = true;
+    const FileKind kind = KindOf(in.origin);
     std::shared_ptr<CacheEntry> entry =
-        in.id ? Claim(*in.id, &owner) : std::make_shared<CacheEntry>();
+        in.id ? Claim({*in.id, kind}, &owner) : std::make_shared<CacheEntry>();
     if (!owner) {
       ++local.duplicate_blobs;
-      Record(in.origin, Await(*entry));
+      RecordEntry(in.origin, Await(*entry));
       return;
     }
     std::string error;
@@ -235,7 +300,7 @@ struct ScanJob::State : public BlobSink {
         in.key,
         [&](std::string_view data) {
           used = true;
-          ScanOwned(*entry, in.origin, data, scanner, result, local);
+          ScanOwned(*entry, in.origin, kind, data, scanner, result, local);
         },
         &error);
     if (!ok || !used) {

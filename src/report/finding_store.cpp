@@ -37,6 +37,7 @@ void FindingStore::Add(const Match& match, const Origin& origin) {
   std::string fp = Fingerprint(rule.id, match.secret.Reveal());
   std::string loc_key = origin.Key();
   loc_key += '\0' + std::to_string(match.line) + ':' + std::to_string(match.column);
+  if (!match.field.empty()) loc_key += '\0' + match.field;
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = findings_.try_emplace(fp);
   Finding& f = it->second;
@@ -52,6 +53,7 @@ void FindingStore::Add(const Match& match, const Origin& origin) {
   keys.emplace(std::move(loc_key), f.locations.size());
   Location loc;
   loc.origin = origin;
+  if (!match.field.empty()) loc.origin.attributes.emplace_back("field", match.field);
   loc.line = match.line;
   loc.column = match.column;
   loc.offset = match.offset;

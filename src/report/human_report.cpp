@@ -94,6 +94,7 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
     std::snprintf(ent, sizeof ent, "%.2f", f.entropy);
     out << "   entropy " << ent << "\n";
     out << "  fingerprint  " << f.fingerprint << "\n";
+    if (!rule.remediation.empty()) out << "  fix          " << rule.remediation << "\n";
     const size_t shown = std::min<size_t>(f.locations.size(), 20);
     for (size_t i = 0; i < shown; ++i) {
       const Location& l = f.locations[i];

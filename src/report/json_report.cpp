@@ -41,6 +41,7 @@ ordered_json FindingJson(const Finding& f, const RuleSet& rules, const ReportOpt
   j["secret_length"] = f.secret.size();
   j["entropy"] = Round2(f.entropy);
   j["tags"] = rule.tags;
+  if (!rule.remediation.empty()) j["remediation"] = rule.remediation;
   ordered_json locs = ordered_json::array();
   for (const auto& l : f.locations) locs.push_back(LocationJson(l, options));
   j["locations"] = std::move(locs);

@@ -67,9 +67,12 @@ void WriteSarifReport(const Report& report, const ReportOptions& options, std::o
     j["name"] = rule.name;
     j["shortDescription"] = {{"text", rule.name}};
     j["fullDescription"] = {{"text", rule.description.empty() ? rule.name : rule.description}};
-    j["help"] = {{"text", "Rotate the secret at its provider, then remove it from the code (and "
-                          "from history). If it is not a secret, add `leakhound:allow` on the line "
-                          "or the fingerprint to a baseline."}};
+    const std::string help = !rule.remediation.empty()
+        ? rule.remediation
+        : "Rotate the secret at its provider, then remove it from the code (and from history). "
+          "If it is not a secret, add `leakhound:allow` on the line or the fingerprint to a "
+          "baseline.";
+    j["help"] = {{"text", help}};
     j["defaultConfiguration"] = {{"level", SarifLevel(rule.severity)}};
     if (!rule.references.empty()) j["helpUri"] = rule.references.front();
     j["properties"] = {{"tags", rule.tags}, {"security-severity", SecuritySeverity(rule.severity)}};

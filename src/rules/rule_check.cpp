@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "leakhound/analyzers.hpp"
 #include "leakhound/blob_scanner.hpp"
 #include "leakhound/secret.hpp"
 
@@ -18,10 +19,22 @@ void CheckExamples(const RuleSet& set, const Rule& rule, RuleCheckResult* result
   BlobScanner scanner(set, BlobScanOptions{});
   // An example fires when the rule reports it, or when the rule matched and gave way to a
   // higher-priority rule reporting the same secret (a ghp_ token in .git-credentials).
+  FileKind kind = FileKind::kNone;
+  for (FileKind k : {FileKind::kDotenv, FileKind::kCompose, FileKind::kDockerfile,
+                     FileKind::kKubernetes})
+    if (!rule.analyzer.empty() && AnalyzerName(k) == rule.analyzer) kind = k;
+  // An analyzer rule's example is a whole file of its kind.
   auto fires = [&](const std::string& text) {
     std::string error;
     if (!scanner.ScanBuffer(text, &scan, &error)) return false;
     const uint32_t rule_index = static_cast<uint32_t>(idx);
+    if (kind != FileKind::kNone) {
+      AnalyzedBlob analyzed;
+      AnalyzeBlob(kind, text, scanner, nullptr, &scan.matches, &analyzed);
+      Match committed;
+      if (CommittedDotenvMatch(set, ".env", analyzed.dotenv_secrets, &committed))
+        scan.matches.push_back(committed);
+    }
     return std::any_of(scan.matches.begin(), scan.matches.end(),
                        [&](const Match& m) { return m.rule == rule_index; }) ||
            std::find(scan.suppressed_rules.begin(), scan.suppressed_rules.end(), rule_index) !=

@@ -77,6 +77,10 @@ std::string RuleError::ToString() const {
 
 namespace {
 
+bool IsAnalyzerName(const std::string& name) {
+  return name == "dotenv" || name == "compose" || name == "dockerfile" || name == "kubernetes";
+}
+
 bool ValidId(const std::string& id) {
   // [a-z0-9_]+ parts joined by '.', at least two parts.
   if (id.empty() || id.front() == '.' || id.back() == '.') return false;
@@ -113,7 +117,8 @@ const std::set<std::string>& KnownFields() {
   static const std::set<std::string> fields = {
       "id",       "name",      "description",  "severity",           "pattern",
       "secret_group", "keywords", "stopwords", "min_entropy", "checksum",         "placeholder_filter",
-      "max_length", "examples", "negative_examples", "references",   "tags"};
+      "max_length", "examples", "negative_examples", "references",   "tags",
+      "analyzer", "remediation"};
   return fields;
 }
 
@@ -128,10 +133,19 @@ Rule ParseRule(const YAML::Node& node) {
   r.id = node["id"].as<std::string>();
   if (!ValidId(r.id))
     throw std::runtime_error("bad id '" + r.id + "' (want vendor.kind, lower case)");
-  if (!node["pattern"] || !node["pattern"].IsScalar())
-    throw std::runtime_error("missing pattern");
-  r.pattern = node["pattern"].as<std::string>();
-  if (r.pattern.empty()) throw std::runtime_error("empty pattern");
+  if (node["analyzer"]) {
+    r.analyzer = node["analyzer"].as<std::string>();
+    if (!IsAnalyzerName(r.analyzer))
+      throw std::runtime_error("unknown analyzer '" + r.analyzer +
+                               "' (dotenv, compose, dockerfile, kubernetes)");
+    if (node["pattern"]) throw std::runtime_error("an analyzer rule has no pattern");
+  } else {
+    if (!node["pattern"] || !node["pattern"].IsScalar())
+      throw std::runtime_error("missing pattern");
+    r.pattern = node["pattern"].as<std::string>();
+    if (r.pattern.empty()) throw std::runtime_error("empty pattern");
+  }
+  if (node["remediation"]) r.remediation = node["remediation"].as<std::string>();
   r.name = node["name"] ? node["name"].as<std::string>() : r.id;
   if (node["description"]) r.description = node["description"].as<std::string>();
   if (!node["severity"]) throw std::runtime_error("missing severity");
@@ -294,7 +308,7 @@ bool WriteFileAtomic(const std::string& path, std::string_view data) {
 namespace {
 
 std::string EmbeddedDigest() {
-  std::string all = std::string(LEAKHOUND_VERSION) + "/rules-cache-2";
+  std::string all = std::string(LEAKHOUND_VERSION) + "/rules-cache-3";
   for (size_t i = 0; i < kEmbeddedRuleFileCount; ++i) {
     all += '\0';
     all += kEmbeddedRuleFiles[i].name;
@@ -319,6 +333,8 @@ nlohmann::json RuleToJson(const Rule& r) {
           {"max_length", r.max_length},
           {"references", r.references},
           {"tags", r.tags},
+          {"analyzer", r.analyzer},
+          {"remediation", r.remediation},
           {"source", r.source}};
 }
 
@@ -338,6 +354,8 @@ Rule RuleFromJson(const nlohmann::json& j) {
   r.max_length = j.at("max_length").get<uint32_t>();
   r.references = j.at("references").get<std::vector<std::string>>();
   r.tags = j.at("tags").get<std::vector<std::string>>();
+  r.analyzer = j.at("analyzer").get<std::string>();
+  r.remediation = j.at("remediation").get<std::string>();
   r.source = j.at("source").get<std::string>();
   r.SetPriorityFromTags();
   return r;

@@ -78,6 +78,7 @@ std::string DefaultCacheDir() {
 
 std::string CheckPattern(const Rule& rule, bool* needs_prefilter) {
   *needs_prefilter = false;
+  if (!rule.analyzer.empty()) return "";  // no pattern: an analyzer reports it
   RE2 re(rule.pattern, Re2Options());
   if (!re.ok()) return "RE2 rejects the pattern: " + re.error();
   if (re.NumberOfCapturingGroups() < rule.secret_group)
@@ -138,7 +139,8 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
 
   std::string key_material = PlatformKey();
   for (const auto& r : unique) {
-    key_material += '\0' + r.id + '\0' + r.pattern + '\0' + std::to_string(r.max_length);
+    key_material += '\0' + r.id + '\0' + r.pattern + '\0' + std::to_string(r.max_length) +
+                    '\0' + r.analyzer;
   }
   set->digest_ = Sha256Hex({key_material});
   const std::string cache_path =
@@ -182,6 +184,13 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
   std::vector<uint32_t> lookbacks;
   std::vector<bool> prefilter;
   for (auto& r : unique) {
+    if (!r.analyzer.empty()) {  // in the rule set for reporting, not in the database
+      lookbacks.push_back(0);
+      prefilter.push_back(false);
+      regexes.push_back(nullptr);
+      good.push_back(std::move(r));
+      continue;
+    }
     bool pf = false;
     std::string problem = CheckPattern(r, &pf);
     if (!problem.empty()) {
@@ -207,6 +216,7 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, hs_ids;
     for (size_t i = 0; i < good.size(); ++i) {
+      if (!good[i].analyzer.empty()) continue;
       exprs.push_back(good[i].pattern.c_str());
       flags.push_back(prefilter[i] ? HS_FLAG_PREFILTER : 0);
       hs_ids.push_back(static_cast<unsigned>(i));
@@ -219,10 +229,12 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
       set->db_ = db;
       break;
     }
-    const int bad = err ? err->expression : -1;
+    const int bad_expr = err ? err->expression : -1;
     const std::string message = err ? err->message : "unknown error";
     hs_free_compile_error(err);
-    if (bad < 0 || static_cast<size_t>(bad) >= good.size()) {
+    const int bad = bad_expr < 0 || static_cast<size_t>(bad_expr) >= hs_ids.size()
+                        ? -1 : static_cast<int>(hs_ids[bad_expr]);
+    if (bad < 0) {
       errors->push_back({"<ruleset>", "", "Hyperscan compile failed: " + message});
       return nullptr;
     }

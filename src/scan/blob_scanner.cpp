@@ -83,6 +83,38 @@ std::string Snippet::Render(bool reveal) const {
   return out;
 }
 
+void SnippetWindow(uint64_t ls, uint64_t le, uint64_t focus, uint64_t* wb, uint64_t* we) {
+  *wb = std::max<uint64_t>(ls, focus > kSnippetBefore ? focus - kSnippetBefore : 0);
+  *we = std::min<uint64_t>(le, *wb + kSnippetMax);
+}
+
+Snippet MakeSnippet(std::string_view data, uint64_t ls, uint64_t le, uint64_t focus,
+                    std::vector<std::pair<uint64_t, uint64_t>> spans) {
+  uint64_t wb, we;
+  SnippetWindow(ls, le, focus, &wb, &we);
+  Snippet snip;
+  snip.text.assign(data.substr(wb, we - wb));
+  snip.truncated_left = wb > ls;
+  snip.truncated_right = we < le;
+  for (const auto& [b, e] : spans) {
+    if (e <= wb || b >= we) continue;
+    snip.spans.emplace_back(static_cast<uint32_t>(std::max(b, wb) - wb),
+                            static_cast<uint32_t>(std::min(e, we) - wb));
+  }
+  std::sort(snip.spans.begin(), snip.spans.end());
+  // Merge overlaps so that rendering redacts every byte of every secret.
+  size_t w = 0;
+  for (size_t k = 0; k < snip.spans.size(); ++k) {
+    if (w > 0 && snip.spans[k].first <= snip.spans[w - 1].second) {
+      snip.spans[w - 1].second = std::max(snip.spans[w - 1].second, snip.spans[k].second);
+    } else {
+      snip.spans[w++] = snip.spans[k];
+    }
+  }
+  snip.spans.resize(w);
+  return snip;
+}
+
 BlobScanner::BlobScanner(const RuleSet& rules, BlobScanOptions options)
     : scanner_(rules, options.limits), options_(options) {}
 
@@ -285,13 +317,9 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
     out.column = base + m.secret_start - line_start_abs + 1;
 
     // Snippet: a window of the line around the secret's start, every secret in it marked.
-    const uint64_t wb = std::max<uint64_t>(ls, m.secret_start > kSnippetBefore
-                                                   ? m.secret_start - kSnippetBefore : 0);
-    const uint64_t we = std::min<uint64_t>(le, wb + kSnippetMax);
-    Snippet& snip = out.snippet;
-    snip.text.assign(chunk.substr(wb, we - wb));
-    snip.truncated_left = wb > ls;
-    snip.truncated_right = we < le;
+    uint64_t wb, we;
+    SnippetWindow(ls, le, m.secret_start, &wb, &we);
+    std::vector<std::pair<uint64_t, uint64_t>> spans;
     // Matches starting before `we`, walking back while some earlier one may still reach `wb`.
     size_t j = std::upper_bound(raw_.begin(), raw_.end(), we,
                                 [](uint64_t v, const RawMatch& r) { return v <= r.secret_start; }) -
@@ -300,21 +328,9 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
       --j;
       const RawMatch& o = raw_[j];
       if (o.secret_end <= wb || o.secret_start >= we) continue;
-      const uint32_t b = static_cast<uint32_t>(std::max(o.secret_start, wb) - wb);
-      const uint32_t e = static_cast<uint32_t>(std::min(o.secret_end, we) - wb);
-      snip.spans.emplace_back(b, e);
+      spans.emplace_back(o.secret_start, o.secret_end);
     }
-    std::sort(snip.spans.begin(), snip.spans.end());
-    // Merge overlaps so that rendering redacts every byte of every secret.
-    size_t w = 0;
-    for (size_t k = 0; k < snip.spans.size(); ++k) {
-      if (w > 0 && snip.spans[k].first <= snip.spans[w - 1].second) {
-        snip.spans[w - 1].second = std::max(snip.spans[w - 1].second, snip.spans[k].second);
-      } else {
-        snip.spans[w++] = snip.spans[k];
-      }
-    }
-    snip.spans.resize(w);
+    out.snippet = MakeSnippet(chunk, ls, le, m.secret_start, std::move(spans));
     result->matches.push_back(std::move(out));
   }
 }

@@ -1,0 +1,263 @@
+// Joins an analyzer's facts and flags with the normal scan of the same bytes.
+#include <git2.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "leakhound/analyzers.hpp"
+#include "leakhound/config.hpp"
+#include "leakhound/filters.hpp"
+
+namespace leakhound {
+namespace {
+
+constexpr std::string_view kAllowMarker = "leakhound:allow";
+// Above this many matches in one file, the analysis is not merged (quadratic de-duplication).
+constexpr size_t kMaxMerged = 4000;
+
+struct Item {
+  Match m;
+  uint64_t b = 0, e = 0;  // span in the file
+  bool raw = false;       // from the normal scan: line, column and snippet already set
+  bool mark = true;       // the span is a secret (redacted in snippets), not a name or path
+  bool dropped = false;
+};
+
+// Where `secret` is in the file: inside [begin, end) when it is there verbatim, else the
+// whole span (a decoded or unescaped value).
+std::pair<uint64_t, uint64_t> Locate(std::string_view data, std::string_view secret,
+                                     uint64_t begin, uint64_t end) {
+  begin = std::min<uint64_t>(begin, data.size());
+  end = std::min<uint64_t>(std::max(begin, end), data.size());
+  const size_t at = data.substr(begin, end - begin).find(secret);
+  if (!secret.empty() && at != std::string_view::npos)
+    return {begin + at, begin + at + secret.size()};
+  return {begin, end > begin ? end : std::min<uint64_t>(begin + 1, data.size())};
+}
+
+// Does `b` outrank `a` on the same place? A higher-priority rule on an overlapping span; on
+// the very same span, a pattern rule over an analyzer rule (the scan's finding stays what it
+// was), then the more severe rule, then the first by id, then the copy that knows its field
+// (a fact's), then the first seen.
+bool Outranks(const RuleSet& rules, const Item& b, size_t bi, const Item& a, size_t ai) {
+  if (b.b >= a.e || a.b >= b.e) return false;
+  if (b.m.rule == a.m.rule) {  // one rule, one place: the scan's match, then a fact's
+    if (b.raw != a.raw) return b.raw;
+    if (b.m.field.empty() != a.m.field.empty()) return !b.m.field.empty();
+    return bi < ai;
+  }
+  const Rule& rb = rules.rule(b.m.rule);
+  const Rule& ra = rules.rule(a.m.rule);
+  if (rb.priority != ra.priority) return rb.priority > ra.priority;
+  if (b.b != a.b || b.e != a.e) return false;
+  if (rb.analyzer.empty() != ra.analyzer.empty()) return rb.analyzer.empty();
+  if (rb.severity != ra.severity) return rb.severity > ra.severity;
+  if (rb.id != ra.id) return rb.id < ra.id;
+  if (b.m.field.empty() != a.m.field.empty()) return !b.m.field.empty();
+  return bi < ai;
+}
+
+int RuleIndex(const RuleSet& rules, const std::string& id) {
+  thread_local const RuleSet* cached = nullptr;
+  thread_local std::unordered_map<std::string, int> index;
+  if (cached != &rules) {
+    index.clear();
+    for (size_t i = 0; i < rules.size(); ++i)
+      if (!rules.rule(i).analyzer.empty()) index.emplace(rules.rule(i).id, static_cast<int>(i));
+    cached = &rules;
+  }
+  auto it = index.find(id);
+  return it == index.end() ? -1 : it->second;
+}
+
+}  // namespace
+
+void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
+                 const AllowList* allow, std::vector<Match>* matches, AnalyzedBlob* out) {
+  Analysis a = AnalyzeFile(kind, data);
+  out->warnings = std::move(a.warnings);
+  if ((a.facts.empty() && a.flags.empty()) || matches->size() > kMaxMerged) return;
+  const RuleSet& rules = scanner.rules();
+  const LineIndex lines(data);
+
+  std::vector<Item> items;
+  for (auto& m : *matches) {
+    Item it;
+    it.b = m.offset;
+    it.e = m.offset + m.secret.size();
+    it.m = std::move(m);
+    it.raw = true;
+    items.push_back(std::move(it));
+  }
+  auto on_allowed_line = [&](uint64_t b) {
+    const uint64_t ls = lines.LineStart(b);
+    return data.substr(ls, lines.LineEnd(b) - ls).find(kAllowMarker) != std::string_view::npos;
+  };
+  auto add = [&](Match m, uint64_t begin, uint64_t end) {
+    std::tie(begin, end) = Locate(data, m.secret.Reveal(), begin, end);
+    if (on_allowed_line(begin)) {
+      ++out->allowed;
+      return;
+    }
+    Item it;
+    it.b = begin;
+    it.e = end;
+    it.m = std::move(m);
+    items.push_back(std::move(it));
+  };
+
+  // Facts, in one buffer, through the normal rules.
+  std::string text;
+  std::vector<uint64_t> starts;
+  for (const auto& f : a.facts) {
+    starts.push_back(text.size());
+    text += f.text;
+    text += '\n';
+  }
+  thread_local BlobScanResult scanned;
+  std::string error;
+  if (!text.empty() && scanner.ScanBuffer(text, &scanned, &error)) {
+    out->allowed += scanned.allowed;
+    for (auto& m : scanned.matches) {
+      const size_t fi = std::upper_bound(starts.begin(), starts.end(), m.offset) - starts.begin() - 1;
+      const Fact& f = a.facts[fi];
+      m.field = f.field;
+      add(std::move(m), f.begin, f.end);
+    }
+  }
+
+  // The analyzer's own findings, through the filters their rules set.
+  for (auto& fl : a.flags) {
+    const int idx = RuleIndex(rules, fl.rule_id);
+    if (idx < 0) continue;  // disabled
+    const Rule& rule = rules.rule(idx);
+    const double entropy = ShannonEntropy(fl.secret);
+    if (fl.literal && (entropy < rule.min_entropy ||
+                       (rule.placeholder_filter && IsPlaceholder(fl.secret))))
+      continue;
+    if (fl.secret.empty()) continue;
+    if (allow && allow->Allows(fl.secret)) {
+      ++out->allowed;
+      continue;
+    }
+    Match m;
+    m.rule = static_cast<uint32_t>(idx);
+    m.secret = Secret(fl.secret);
+    m.entropy = entropy;
+    m.field = fl.field;
+    if (fl.literal) {
+      add(std::move(m), fl.begin, fl.end);
+    } else {  // about a name or a path: the span is what is shown
+      const uint64_t b = std::min<uint64_t>(fl.begin, data.size());
+      const uint64_t e = std::min<uint64_t>(std::max(fl.end, b), data.size());
+      if (on_allowed_line(b)) {
+        ++out->allowed;
+        continue;
+      }
+      Item it;
+      it.b = b;
+      it.e = e;
+      it.mark = false;
+      it.m = std::move(m);
+      items.push_back(std::move(it));
+    }
+  }
+
+  for (size_t i = 0; i < items.size(); ++i)
+    for (size_t j = 0; j < items.size() && !items[i].dropped; ++j)
+      if (j != i && !items[j].dropped && Outranks(rules, items[j], j, items[i], i)) {
+        items[i].dropped = true;
+        // A fact's copy of a match the scan already made is not a suppression.
+        if (items[i].m.rule != items[j].m.rule) ++out->suppressed;
+      }
+
+  std::vector<std::pair<uint64_t, uint64_t>> kept_spans;
+  for (const auto& it : items)
+    if (!it.dropped && it.mark) kept_spans.emplace_back(it.b, it.e);
+  matches->clear();
+  for (auto& it : items) {
+    if (it.dropped) continue;
+    if (!it.raw) {
+      Match& m = it.m;
+      m.offset = it.b;
+      m.line = lines.Line(it.b);
+      const uint64_t ls = lines.LineStart(it.b), le = lines.LineEnd(it.b);
+      m.column = it.b - ls + 1;
+      std::vector<std::pair<uint64_t, uint64_t>> spans;
+      for (const auto& s : kept_spans)
+        if (s.first < le && s.second > ls) spans.push_back(s);
+      m.snippet = MakeSnippet(data, ls, le, it.b, std::move(spans));
+    }
+    matches->push_back(std::move(it.m));
+  }
+  std::sort(matches->begin(), matches->end(), [](const Match& x, const Match& y) {
+    return std::tie(x.offset, x.rule) < std::tie(y.offset, y.rule);
+  });
+
+  if (kind == FileKind::kDotenv) {
+    std::set<std::string> seen;
+    for (const auto& m : *matches)
+      for (const auto& f : a.facts)
+        if (m.offset >= f.begin && m.offset < std::max(f.end, f.begin + 1)) {
+          if (seen.insert(f.key).second) out->dotenv_secrets.emplace_back(f.key, m.secret.Reveal());
+          break;
+        }
+  }
+}
+
+bool CommittedDotenvMatch(const RuleSet& rules, const std::string& path,
+                          const std::vector<std::pair<std::string, std::string>>& secrets,
+                          Match* out) {
+  const int idx = RuleIndex(rules, "dotenv.committed");
+  if (idx < 0 || secrets.empty()) return false;
+  Match m;
+  m.rule = static_cast<uint32_t>(idx);
+  // A name for the fingerprint that no report attribute holds (attributes are redacted by
+  // every finding's secret).
+  m.secret = Secret("git:" + path);
+  Snippet& s = m.snippet;
+  s.text = "committed with " + std::to_string(secrets.size()) + " secret" +
+           (secrets.size() == 1 ? "" : "s") + ":";
+  size_t shown = 0;
+  for (const auto& [key, value] : secrets) {
+    if (shown++ == 8) {
+      s.text += " ...";
+      break;
+    }
+    s.text += " " + key + "=";
+    const uint32_t b = static_cast<uint32_t>(s.text.size());
+    s.text += value;
+    s.spans.emplace_back(b, static_cast<uint32_t>(s.text.size()));
+  }
+  *out = std::move(m);
+  return true;
+}
+
+std::unordered_map<std::string, std::string> TrackedDotenvFiles(const std::string& root) {
+  std::unordered_map<std::string, std::string> out;
+  git_libgit2_init();
+  git_repository* repo = nullptr;
+  if (git_repository_open_ext(&repo, root.c_str(), 0, nullptr) == 0 && !git_repository_is_bare(repo)) {
+    const std::string workdir = git_repository_workdir(repo);
+    git_index* index = nullptr;
+    if (git_repository_index(&index, repo) == 0) {
+      const size_t n = git_index_entrycount(index);
+      for (size_t i = 0; i < n; ++i) {
+        const git_index_entry* e = git_index_get_byindex(index, i);
+        if (!e || DetectFileKind(e->path) != FileKind::kDotenv || IsDotenvTemplate(e->path))
+          continue;
+        char real[PATH_MAX];
+        if (::realpath((workdir + e->path).c_str(), real)) out.emplace(real, e->path);
+      }
+      git_index_free(index);
+    }
+  }
+  git_repository_free(repo);
+  git_libgit2_shutdown();
+  return out;
+}
+
+}  // namespace leakhound
