@@ -418,6 +418,62 @@ def report_files_are_private(tmp):
         os.umask(old)
 
 
+# ---------------------------------------------------------------------------------------------
+# Never leaking what we find
+
+
+def leak_needles(secret):
+    """What would reveal a secret: itself, its JSON-escaped form, and for multi-line secrets
+    (private keys) each long run of its body."""
+    import re
+    needles = {secret, json.dumps(secret)[1:-1]}
+    if "\n" in secret:
+        needles.update(m.group(0) for m in re.finditer(r"[A-Za-z0-9+/=_-]{24,}", secret))
+    return {n for n in needles if len(n) >= 8}
+
+
+@case
+def no_secret_in_any_output(tmp):
+    """Every fixture (the corpus through scan and through git history, every image fixture),
+    every format, to stdout and with -o: no secret in stdout, stderr or the report file unless
+    --show-secrets."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    corpus = os.path.abspath(os.path.join(root, "corpus"))
+    repo = os.path.join(tmp, "repo")
+    subprocess.run(["cp", "-r", corpus, repo], check=True)
+    git = ["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "fixture"], check=True)
+    images = os.path.join(tmp, "images")
+    subprocess.run([sys.executable, os.path.join(root, "tests", "fixtures", "images", "make_images.py"),
+                    images], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    targets = [["scan", corpus], ["git", repo]]
+    targets += [["image", os.path.join(images, n)] for n in sorted(os.listdir(images))
+                if n.endswith(".tar") or os.path.isdir(os.path.join(images, n, "blobs"))]
+    checked = 0
+    for target in targets:
+        rc, shown, _ = report(target + ["--show-secrets", "--allow-incomplete"], timeout=300)
+        needles = set()
+        for f in shown["findings"]:
+            needles |= leak_needles(f["secret"])
+        for fmt in ("human", "json", "jsonl", "sarif"):
+            out_file = os.path.join(tmp, "report." + fmt)
+            for args in ([], ["-o", out_file]):
+                if os.path.exists(out_file):
+                    os.unlink(out_file)
+                _, out, err = run(target + ["--format", fmt, "--allow-incomplete"] + args, timeout=300)
+                texts = {"stdout": out.decode(errors="replace"), "stderr": err.decode(errors="replace")}
+                if args:
+                    texts["report file"] = open(out_file, errors="replace").read()
+                for where, text in texts.items():
+                    leaked = [n for n in needles if n in text]
+                    check(not leaked, f"{' '.join(target)} --format {fmt} {' '.join(args)}: "
+                          f"{len(leaked)} secret(s) in {where}")
+        checked += len(shown["findings"])
+    check(checked > 100, f"only {checked} findings checked: the fixtures did not scan")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
