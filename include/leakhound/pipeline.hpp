@@ -3,6 +3,7 @@
 // already scanned (by blob id), and add matches to one FindingStore.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,12 @@ struct ScanOptions {
   bool scan_binary = false;
   BlobScanOptions blob;
   bool quiet = false;  // no warnings on stderr while scanning
+  // Files found in containers (image layers) may be handed to other workers. Off: each layer's
+  // files are scanned on the thread that reads it, so a layer is done when its expander returns.
+  bool offload = true;
+  // Optional: sees every match recorded, with its origin, on the recording thread (a registry
+  // audit keeps them per layer in its state file).
+  std::function<void(const Origin&, const std::vector<Match>&)> on_matches;
 };
 
 class ScanJob {
@@ -29,6 +36,8 @@ class ScanJob {
 
   // Runs every source to completion. Warnings go to `log` as they happen (unless quiet).
   void Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& log);
+  // Adds matches found earlier (a registry audit's state) as if scanned now. Thread-safe.
+  void Record(const Origin& origin, const std::vector<Match>& matches);
   // The findings and the summary. Call once, after Run.
   Report TakeReport();
 

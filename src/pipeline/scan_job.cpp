@@ -124,6 +124,7 @@ struct ScanJob::State : public BlobSink {
   }
 
   void Record(const Origin& origin, const std::vector<Match>& matches) {
+    if (options.on_matches && !matches.empty()) options.on_matches(origin, matches);
     for (const auto& m : matches) store.Add(m, origin);
   }
 
@@ -242,7 +243,7 @@ struct ScanJob::State : public BlobSink {
     std::lock_guard<std::mutex> lock(mu);
     // Queue even when every worker is busy: the expander keeps decompressing, and whoever is
     // free next scans. The byte bound keeps memory flat when nobody keeps up.
-    if (workers < 2 || queue.size() >= kQueueCapacity ||
+    if (!options.offload || workers < 2 || queue.size() >= kQueueCapacity ||
         offloaded_bytes + data.size() > kMaxOffloadedBytes)
       return false;
     BlobInput in;
@@ -384,6 +385,10 @@ void ScanJob::Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& l
   s.summary.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   s.summary.rules = s.rules.size();
+}
+
+void ScanJob::Record(const Origin& origin, const std::vector<Match>& matches) {
+  for (const auto& m : matches) state_->store.Add(m, origin);
 }
 
 Report ScanJob::TakeReport() {

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "leakhound/image_store.hpp"
 #include "leakhound/rule.hpp"
 #include "leakhound/secret.hpp"
 
@@ -25,7 +26,7 @@ namespace leakhound {
 namespace {
 
 using nlohmann::json;
-constexpr uint64_t kMaxMetadataBytes = 64ull << 20;  // manifests, indexes, configs
+constexpr uint64_t kMaxMetadataBytes = kMaxImageMetadataBytes;
 constexpr size_t kReadBlock = 1 << 16;
 
 struct ArchiveDeleter {
@@ -59,13 +60,6 @@ bool BlobPath(const std::string& digest, std::string* path) {
 }
 
 // ---- raw bytes, and gzip through ISA-L ----
-
-class ByteReader {
- public:
-  virtual ~ByteReader() = default;
-  // Bytes read into buf (0 at the end), or -1 with `error` set.
-  virtual int64_t Read(char* buf, size_t n, std::string* error) = 0;
-};
 
 class FdReader : public ByteReader {
  public:
@@ -148,6 +142,8 @@ class GunzipReader : public ByteReader {
     return static_cast<int64_t>(want - state_.avail_out);
   }
 
+  bool Finish(std::string* error) override { return in_->Finish(error); }
+
  private:
   // Reads more compressed input when the last is used up; false on a read error.
   bool Refill(std::string* error) {
@@ -189,17 +185,7 @@ struct ReaderFeed {
 
 // ---- where an image's blobs live ----
 
-class Store {
- public:
-  virtual ~Store() = default;
-  // The member's raw bytes.
-  virtual std::unique_ptr<ByteReader> OpenRaw(const std::string& name, std::string* error) const = 0;
-  virtual bool Exists(const std::string& name) const = 0;
-  // Reads a metadata member whole (at most kMaxMetadataBytes).
-  virtual bool ReadSmall(const std::string& name, std::string* out, std::string* error) const = 0;
-  // Sets `a` up to read the member `name` as its input.
-  virtual bool Open(archive* a, const std::string& name, std::string* error) const = 0;
-};
+using Store = ImageStore;
 
 class DirStore : public Store {
  public:
@@ -232,13 +218,6 @@ class DirStore : public Store {
       return nullptr;
     }
     return std::make_unique<FdReader>(fd);
-  }
-  bool Open(archive* a, const std::string& name, std::string* error) const override {
-    if (archive_read_open_filename(a, (root_ + "/" + name).c_str(), kReadBlock) != ARCHIVE_OK) {
-      *error = ArchiveError(a);
-      return false;
-    }
-    return true;
   }
 
  private:
@@ -336,27 +315,6 @@ class TarStore : public Store {
     if (archive_read_data(stream->outer.get(), out->data(), out->size()) !=
         static_cast<la_ssize_t>(out->size())) {
       *error = name + ": " + ArchiveError(stream->outer.get());
-      return false;
-    }
-    return true;
-  }
-
-  bool Open(archive* a, const std::string& name, std::string* error) const override {
-    const std::string n = Resolve(name);
-    auto it = small_.find(n);
-    if (it != small_.end()) {
-      if (archive_read_open_memory(a, it->second.data(), it->second.size()) != ARCHIVE_OK) {
-        *error = ArchiveError(a);
-        return false;
-      }
-      return true;
-    }
-    auto stream = Seek(n, error);
-    if (!stream) return false;
-    // libarchive owns the stream from here; the close callback frees it.
-    Stream* raw = stream.release();
-    if (archive_read_open(a, raw, nullptr, &Stream::Read, &Stream::Close) != ARCHIVE_OK) {
-      *error = ArchiveError(a);
       return false;
     }
     return true;
@@ -474,6 +432,7 @@ struct ImageSource::Impl {
   std::shared_ptr<Store> store;
   std::vector<Image> images;
   std::vector<LayerInfo> layers;
+  size_t queued = 0, shared = 0, restored = 0;
 
   class Expander;
 };
@@ -487,34 +446,66 @@ class ImageSource::Impl::Expander : public BlobExpander {
     const size_t index = std::stoul(key);
     LayerInfo& layer = impl_->layers[index];
     const std::string where = "layer " + attributes_for(index, "layer") + " (" + layer.digest + ")";
+    // Counts the errors of this layer, so the caller hears whether it was read whole.
+    struct Counting : BlobVisitor {
+      BlobVisitor& inner;
+      size_t errors = 0;
+      explicit Counting(BlobVisitor& v) : inner(v) {}
+      void Visit(const Origin& o, std::string_view d) override { inner.Visit(o, d); }
+      void VisitStream(const Origin& o, uint64_t size,
+                       const std::function<int64_t(char*, size_t, std::string*)>& read) override {
+        inner.VisitStream(o, size, read);
+      }
+      void Skipped(SkipReason r, const std::string& p) override { inner.Skipped(r, p); }
+      void Error(const std::string& p, const std::string& m) override {
+        ++errors;
+        inner.Error(p, m);
+      }
+      void Warn(const std::string& p, const std::string& m) override { inner.Warn(p, m); }
+    } counting(visitor);
     ArchivePtr a(archive_read_new());
     archive_read_support_filter_all(a.get());
     archive_read_support_format_tar(a.get());
     std::string error;
-    if (!OpenLayer(a.get(), layer.member, &error)) {
-      visitor.Error(where, "cannot open: " + error);
-      return;
+    ReaderFeed* feed = nullptr;
+    if (!OpenLayer(a.get(), layer.member, &feed, &error)) {
+      counting.Error(where, "cannot open: " + error);
+    } else {
+      Walk(a.get(), index, "", 0, where, &layer, counting);
+      // The rest of the blob (tar padding past the end-of-archive blocks) is read, and a
+      // registry blob's digest checked: a mismatch makes the whole layer suspect.
+      if (counting.errors == 0 && !feed->reader->Finish(&error))
+        counting.Error(where, error);
     }
-    Walk(a.get(), index, "", 0, where, &layer, visitor);
+    if (impl_->options.layer_done) {
+      LayerRecord record;
+      record.paths.assign(layer.paths.begin(), layer.paths.end());
+      record.deleted.assign(layer.deleted.begin(), layer.deleted.end());
+      record.opaque = layer.opaque;
+      impl_->options.layer_done(layer.digest, counting.errors == 0, record);
+    }
   }
 
  private:
   // gzip layers are inflated with ISA-L when it was built in; everything else (zstd, plain, or
   // gzip without ISA-L) goes through libarchive's own filters.
-  bool OpenLayer(archive* a, const std::string& member, std::string* error) {
-#ifdef LEAKHOUND_HAVE_ISAL
+  bool OpenLayer(archive* a, const std::string& member, ReaderFeed** feed_out, std::string* error) {
     auto raw = impl_->store->OpenRaw(member, error);
     if (!raw) return false;
+    auto* feed = new ReaderFeed;
+#ifdef LEAKHOUND_HAVE_ISAL
     std::string head(2, '\0');
     int64_t got = 0;
     while (got < 2) {
       const int64_t r = raw->Read(head.data() + got, 2 - got, error);
-      if (r < 0) return false;
+      if (r < 0) {
+        delete feed;
+        return false;
+      }
       if (r == 0) break;
       got += r;
     }
     head.resize(static_cast<size_t>(got));
-    auto* feed = new ReaderFeed;
     if (head.size() == 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
         static_cast<unsigned char>(head[1]) == 0x8b) {
       feed->reader = std::make_unique<GunzipReader>(std::move(raw), std::move(head));
@@ -531,21 +522,23 @@ class ImageSource::Impl::Expander : public BlobExpander {
           }
           return rest->Read(buf, n, err);
         }
+        bool Finish(std::string* err) override { return rest->Finish(err); }
       };
       auto p = std::make_unique<Prefixed>();
       p->prefix = std::move(head);
       p->rest = std::move(raw);
       feed->reader = std::move(p);
     }
+#else
+    feed->reader = std::move(raw);
+#endif
+    *feed_out = feed;
     // libarchive owns `feed` from here: its close callback frees it, even when open fails.
     if (archive_read_open(a, feed, nullptr, &ReaderFeed::Read, &ReaderFeed::Close) != ARCHIVE_OK) {
       *error = ArchiveError(a);
       return false;
     }
     return true;
-#else
-    return impl_->store->Open(a, member, error);
-#endif
   }
 
   std::string attributes_for(size_t index, const char* key) const {
@@ -692,7 +685,7 @@ void CollectOci(const Store& store, const json& descriptor, const std::string& r
     return;
   }
   std::string text, error;
-  if (!store.ReadSmall(member, &text, &error)) {
+  if (!store.ReadManifest(member, &text, &error)) {
     errors->push_back(error);
     return;
   }
@@ -747,7 +740,29 @@ ImageSource::ImageSource(std::string path, ImageOptions options) : impl_(std::ma
   impl_->options = std::move(options);
 }
 
+ImageSource::ImageSource(std::shared_ptr<ImageStore> store, std::string name,
+                         ImageOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->path = std::move(name);
+  impl_->options = std::move(options);
+  impl_->store = std::move(store);
+}
+
 ImageSource::~ImageSource() = default;
+
+std::vector<ImageSummary> ImageSource::Images() const {
+  std::vector<ImageSummary> out;
+  for (const auto& img : impl_->images) {
+    ImageSummary s{img.ref, img.digest, img.platform, {}};
+    for (size_t slot : img.layers) s.layers.push_back(impl_->layers[slot].digest);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+size_t ImageSource::layers_read() const { return impl_->queued; }
+size_t ImageSource::layers_shared() const { return impl_->shared; }
+size_t ImageSource::layers_restored() const { return impl_->restored; }
 
 size_t ImageSource::images() const { return impl_->images.size(); }
 
@@ -762,13 +777,14 @@ void ImageSource::Enumerate(BlobSink& sink) {
 
 void ImageSource::EnumerateImages(BlobSink& sink) {
   Impl& im = *impl_;
+  std::string error;
   struct stat st;
-  if (::stat(im.path.c_str(), &st) != 0) {
+  if (im.store) {
+    // Given by the caller (a registry).
+  } else if (::stat(im.path.c_str(), &st) != 0) {
     sink.Error(im.path, std::strerror(errno));
     return;
-  }
-  std::string error;
-  if (S_ISDIR(st.st_mode)) {
+  } else if (S_ISDIR(st.st_mode)) {
     im.store = std::make_shared<DirStore>(im.path);
   } else {
     auto tar = TarStore::Open(im.path, &error);
@@ -963,6 +979,17 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
         info.member = member;
         info.digest = digest;
         info.created_by = k < layer_steps.size() ? layer_steps[k] : "";
+        LayerRecord record;
+        if (im.options.restore_layer && im.options.restore_layer(digest, &record)) {
+          // Read in an earlier run: only what whiteouts need is brought back.
+          info.paths.insert(record.paths.begin(), record.paths.end());
+          info.deleted.insert(record.deleted.begin(), record.deleted.end());
+          info.opaque = std::move(record.opaque);
+          im.layers.push_back(std::move(info));
+          ++im.restored;
+          img.layers.push_back(slot);
+          continue;
+        }
         im.layers.push_back(std::move(info));
         auto attrs = base;
         attrs.emplace_back("layer", std::to_string(k + 1));
@@ -971,6 +998,7 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
         to_queue.emplace_back(slot, std::move(attrs));
       } else {
         slot = found->second;  // a layer shared with an image already queued: scanned once
+        ++im.shared;
       }
       img.layers.push_back(slot);
     }
@@ -979,6 +1007,7 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
   im.images = std::move(kept);
   // Attributes are set before any layer is queued, so the expander only reads them.
   for (auto& [slot, attrs] : to_queue) expander->per_layer_[slot] = std::move(attrs);
+  im.queued = expander->per_layer_.size();
   for (const auto& [slot, attrs] : expander->per_layer_) {
     BlobInput in;
     in.origin.source = "image";
