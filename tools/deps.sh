@@ -6,6 +6,7 @@ PACKAGES=(
   libhyperscan-dev libre2-dev libarchive-dev nlohmann-json3-dev libcli11-dev catch2
   libyaml-cpp-dev libssl-dev zlib1g-dev libgit2-dev libcurl4-openssl-dev libisal-dev
   skopeo umoci zstd
+  libsqlite3-dev docker-registry apache2-utils python3-jwt openssl
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PACKAGES+=(ripgrep yara hyperfine time linux-source-6.1 xz-utils)

@@ -177,10 +177,7 @@ struct ReaderFeed {
     *data = f->buffer.data();
     return static_cast<la_ssize_t>(n);
   }
-  static int Close(archive*, void* self) {
-    delete static_cast<ReaderFeed*>(self);
-    return ARCHIVE_OK;
-  }
+  static int Close(archive*, void*) { return ARCHIVE_OK; }  // owned by the expander
 };
 
 // ---- where an image's blobs live ----
@@ -463,20 +460,21 @@ class ImageSource::Impl::Expander : public BlobExpander {
       }
       void Warn(const std::string& p, const std::string& m) override { inner.Warn(p, m); }
     } counting(visitor);
+    // Declared before the archive, so it outlives it: libarchive only borrows it.
+    std::unique_ptr<ReaderFeed> feed;
     ArchivePtr a(archive_read_new());
     archive_read_support_filter_all(a.get());
     archive_read_support_format_tar(a.get());
     std::string error;
-    ReaderFeed* feed = nullptr;
     if (!OpenLayer(a.get(), layer.member, &feed, &error)) {
       counting.Error(where, "cannot open: " + error);
     } else {
       Walk(a.get(), index, "", 0, where, &layer, counting);
-      // The rest of the blob (tar padding past the end-of-archive blocks) is read, and a
-      // registry blob's digest checked: a mismatch makes the whole layer suspect.
-      if (counting.errors == 0 && !feed->reader->Finish(&error))
-        counting.Error(where, error);
     }
+    // The rest of the blob (tar padding past the end-of-archive blocks) is read, and a registry
+    // blob's digest checked: a mismatch makes the whole layer suspect, and explains a layer
+    // that would not parse.
+    if (feed && feed->reader && !feed->reader->Finish(&error)) counting.Error(where, error);
     if (impl_->options.layer_done) {
       LayerRecord record;
       record.paths.assign(layer.paths.begin(), layer.paths.end());
@@ -489,17 +487,19 @@ class ImageSource::Impl::Expander : public BlobExpander {
  private:
   // gzip layers are inflated with ISA-L when it was built in; everything else (zstd, plain, or
   // gzip without ISA-L) goes through libarchive's own filters.
-  bool OpenLayer(archive* a, const std::string& member, ReaderFeed** feed_out, std::string* error) {
+  bool OpenLayer(archive* a, const std::string& member, std::unique_ptr<ReaderFeed>* feed_out,
+                 std::string* error) {
     auto raw = impl_->store->OpenRaw(member, error);
     if (!raw) return false;
-    auto* feed = new ReaderFeed;
+    *feed_out = std::make_unique<ReaderFeed>();
+    ReaderFeed* feed = feed_out->get();
 #ifdef LEAKHOUND_HAVE_ISAL
     std::string head(2, '\0');
     int64_t got = 0;
     while (got < 2) {
       const int64_t r = raw->Read(head.data() + got, 2 - got, error);
       if (r < 0) {
-        delete feed;
+        feed_out->reset();
         return false;
       }
       if (r == 0) break;
@@ -532,8 +532,6 @@ class ImageSource::Impl::Expander : public BlobExpander {
 #else
     feed->reader = std::move(raw);
 #endif
-    *feed_out = feed;
-    // libarchive owns `feed` from here: its close callback frees it, even when open fails.
     if (archive_read_open(a, feed, nullptr, &ReaderFeed::Read, &ReaderFeed::Close) != ARCHIVE_OK) {
       *error = ArchiveError(a);
       return false;
