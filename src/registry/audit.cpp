@@ -440,6 +440,22 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
     layer_refs += img.layers.size();
     unique_layers.insert(img.layers.begin(), img.layers.end());
   }
+  // Per image: how many findings it carries (in its config or any of its layers).
+  json per_image = json::array();
+  for (const auto& img : images) {
+    std::set<std::string> layer_set(img.layers.begin(), img.layers.end());
+    size_t n = 0;
+    for (const auto& f : report.findings) {
+      bool here = false;
+      for (const auto& l : f.locations)
+        here = here || (l.origin.source == "image-config" && Attr(l.origin, "image") == img.ref &&
+                        Attr(l.origin, "platform") == img.platform) ||
+               (l.origin.source == "image" && layer_set.count(Attr(l.origin, "layer_digest")));
+      n += here;
+    }
+    per_image.push_back({{"image", img.ref}, {"platform", img.platform}, {"digest", img.digest},
+                         {"findings", n}, {"complete", !bad_images.count(img.ref)}});
+  }
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   report.summary.elapsed_seconds = secs;
   json stats = {
@@ -460,6 +476,7 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
       {"token_fetches", rs.token_fetches},
       {"findings", report.findings.size()},
       {"incomplete_images", std::vector<std::string>(bad_images.begin(), bad_images.end())},
+      {"per_image", per_image},
       {"shard", std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count)},
       {"seconds", secs},
   };

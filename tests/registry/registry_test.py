@@ -153,6 +153,10 @@ def group_plain(ctx):
         want = {f"{h}/team/whiteout:v1", f"{h}/team/whiteout:v2", f"{h}/other/app:latest"}
         check(len(app) == 1 and set(app[0]["attributes"]["images"].split(", ")) == want,
               "audit: a finding in a shared layer is reported once, naming every image:tag holding it")
+        per_image = {(e["image"], e["platform"]): e for e in st["per_image"]}
+        check(per_image[(f"{h}/team/whiteout:v2", "linux/amd64")]["findings"] == len(ctx.planted("whiteout")) and
+              not per_image[(f"{h}/team/corrupt:v1", "linux/amd64")]["complete"],
+              "audit: per image, its findings and whether it was read whole")
         check(rc == 2 and st["incomplete_images"] == [f"{h}/team/corrupt:v1"],
               "audit: the corrupt image is listed as incomplete and the exit code says so")
         check("could not be scanned completely" in r.stderr and f"{h}/team/corrupt:v1" in r.stderr,
