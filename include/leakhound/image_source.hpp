@@ -39,9 +39,9 @@ struct ImageOptions {
   // Bytes one nested archive may expand to in total; past it the rest is skipped with a warning.
   uint64_t max_nested_bytes = 512ull << 20;
   // Optional (registry audits). `restore_layer`: true when the layer (by digest) was scanned
-  // before; it is then not read, and `record` stands in for it. `layer_done`: called on the
-  // scanning thread after a layer was read, `ok` when it was read whole without error. With
-  // ScanOptions::offload off, every match of the layer has been recorded by then.
+  // before; it is then not read, and `record` stands in for it. `layer_done`: called on a
+  // scanning thread once a layer was read and every file of it scanned (every match of it is
+  // recorded by then), `ok` when it was read whole without error.
   std::function<bool(const std::string& digest, LayerRecord* record)> restore_layer;
   std::function<void(const std::string& digest, bool ok, const LayerRecord& record)> layer_done;
 };

@@ -19,9 +19,6 @@ struct ScanOptions {
   bool scan_binary = false;
   BlobScanOptions blob;
   bool quiet = false;  // no warnings on stderr while scanning
-  // Files found in containers (image layers) may be handed to other workers. Off: each layer's
-  // files are scanned on the thread that reads it, so a layer is done when its expander returns.
-  bool offload = true;
   // Optional: sees every match recorded, with its origin, on the recording thread (a registry
   // audit keeps them per layer in its state file).
   std::function<void(const Origin&, const std::vector<Match>&)> on_matches;

@@ -110,6 +110,7 @@ class RegistryClient {
   void CountRetry();
   void CountBytes(uint64_t n);
   void* NewHandle(const std::string& url);  // a CURL* with TLS and timeouts set
+  void* Configure(void* handle, const std::string& url);
 
  private:
   std::string base_, host_;
@@ -140,7 +141,9 @@ class RegistryStore : public ImageStore {
   bool ReadManifest(const std::string& name, std::string* out, std::string* error) const override;
 
  private:
+  static constexpr size_t kFetchThreads = 8;
   std::string RepoFor(const std::string& digest) const;
+  void Prefetch(const std::string& repo, const std::string& text, int depth) const;
   void Learn(const std::string& repo, const std::string& manifest_text) const;
 
   std::shared_ptr<RegistryClient> client_;
@@ -150,6 +153,7 @@ class RegistryStore : public ImageStore {
   mutable std::mutex mu_;
   mutable std::map<std::string, std::string> manifests_;  // digest -> text
   mutable std::map<std::string, std::string> repo_of_;    // digest -> a repository holding it
+  mutable std::map<std::string, std::string> configs_;    // digest -> config, prefetched
 };
 
 }  // namespace leakhound

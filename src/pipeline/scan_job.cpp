@@ -239,17 +239,18 @@ struct ScanJob::State : public BlobSink {
   // Hands a file found inside a container to the other workers, so that decompressing a layer
   // and scanning its files overlap. Never blocks: when the queue is full or too many bytes are
   // already waiting, the caller scans the file itself.
-  bool Offload(const Origin& origin, std::string_view data) {
+  bool Offload(const Origin& origin, std::string_view data, const std::shared_ptr<void>& token) {
     std::lock_guard<std::mutex> lock(mu);
     // Queue even when every worker is busy: the expander keeps decompressing, and whoever is
     // free next scans. The byte bound keeps memory flat when nobody keeps up.
-    if (!options.offload || workers < 2 || queue.size() >= kQueueCapacity ||
+    if (workers < 2 || queue.size() >= kQueueCapacity ||
         offloaded_bytes + data.size() > kMaxOffloadedBytes)
       return false;
     BlobInput in;
     in.origin = origin;
     in.bytes = std::make_shared<const std::string>(data);
     in.offloaded = true;
+    in.done_token = token;  // the container is done when its files are
     offloaded_bytes += data.size();
     queue.push_back(std::move(in));
     not_empty.notify_one();
@@ -262,10 +263,11 @@ struct ScanJob::State : public BlobSink {
     BlobScanner& scanner;
     BlobScanResult& result;
     ScanSummary& local;
+    std::shared_ptr<void> token;  // the container's done_token
     Visitor(State& s, BlobScanner& sc, BlobScanResult& r, ScanSummary& l)
         : state(s), scanner(sc), result(r), local(l) {}
     void Visit(const Origin& origin, std::string_view data) override {
-      if (!state.Offload(origin, data)) state.ScanBytes(origin, data, scanner, result, local);
+      if (!state.Offload(origin, data, token)) state.ScanBytes(origin, data, scanner, result, local);
     }
     void VisitStream(const Origin& origin, uint64_t size,
                      const std::function<int64_t(char*, size_t, std::string*)>& read) override {
@@ -293,6 +295,7 @@ struct ScanJob::State : public BlobSink {
                ScanSummary& local) {
     if (in.expander) {
       Visitor visitor(*this, scanner, result, local);
+      visitor.token = in.done_token;
       in.expander->Expand(in.key, visitor);
       return;
     }

@@ -308,7 +308,6 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
   std::mutex pending_mu;
   std::map<std::string, std::vector<std::pair<Origin, Match>>> pending;
   std::atomic<uint64_t> layers_done{0}, layers_failed{0}, matches_seen{0};
-  scan.offload = false;  // a layer is done when its expander returns
   scan.on_matches = [&](const Origin& origin, const std::vector<Match>& ms) {
     matches_seen += ms.size();
     if (!state || origin.source != "image") return;

@@ -1,4 +1,7 @@
+#include <algorithm>
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "leakhound/registry.hpp"
 
@@ -35,33 +38,91 @@ void RegistryStore::Learn(const std::string& repo, const std::string& text) cons
 }
 
 std::vector<std::pair<std::string, std::string>> RegistryStore::Resolve() {
+  // Manifests (and, for an index, its image manifests) and configs are fetched by a few threads
+  // at once: on a registry of many small images the round trips, not the bytes, take the time.
+  struct Result {
+    std::string display, body, media, digest, error;
+  };
+  std::vector<Result> results(wanted_.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < wanted_.size();) {
+      const auto& w = wanted_[i];
+      Result& r = results[i];
+      const bool by_digest = w.reference.rfind("sha256:", 0) == 0;
+      r.display = client_->host() + "/" + w.repo + (by_digest ? "@" : ":") + w.reference;
+      if (!client_->GetManifest(w.repo, w.reference, &r.body, &r.media, &r.digest, &r.error))
+        continue;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        Learn(w.repo, r.body);
+        repo_of_.emplace(r.digest, w.repo);
+        manifests_[r.digest] = r.body;
+      }
+      Prefetch(w.repo, r.body, 0);
+    }
+  };
+  const size_t n = std::min<size_t>(kFetchThreads, wanted_.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+
   std::vector<std::pair<std::string, std::string>> errors;
   json index = {{"schemaVersion", 2}, {"mediaType", "application/vnd.oci.image.index.v1+json"},
                 {"manifests", json::array()}};
-  for (const auto& w : wanted_) {
-    const bool by_digest = w.reference.rfind("sha256:", 0) == 0;
-    const std::string display =
-        client_->host() + "/" + w.repo + (by_digest ? "@" : ":") + w.reference;
-    std::string body, media, digest, error;
-    if (!client_->GetManifest(w.repo, w.reference, &body, &media, &digest, &error)) {
-      errors.emplace_back(display, error);
+  for (auto& r : results) {
+    if (!r.error.empty()) {
+      errors.emplace_back(r.display, r.error);
       continue;
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      Learn(w.repo, body);
-      repo_of_.emplace(digest, w.repo);
-      manifests_[digest] = body;
-    }
     index["manifests"].push_back(
-        {{"mediaType", media},
-         {"digest", digest},
-         {"size", body.size()},
-         {"annotations", {{"org.opencontainers.image.ref.name", display}}}});
-    resolved_.emplace_back(display, digest);
+        {{"mediaType", r.media},
+         {"digest", r.digest},
+         {"size", r.body.size()},
+         {"annotations", {{"org.opencontainers.image.ref.name", r.display}}}});
+    resolved_.emplace_back(r.display, r.digest);
   }
   index_ = index.dump();
   return errors;
+}
+
+// Fetches what ImageSource will ask for next: an index's manifests, an image's config. Errors
+// are left for the later read to report.
+void RegistryStore::Prefetch(const std::string& repo, const std::string& text, int depth) const {
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_object() || depth > 2) return;
+  if (j.contains("manifests") && j["manifests"].is_array()) {
+    for (const auto& d : j["manifests"]) {
+      if (!d.is_object() || !d.contains("digest") || !d["digest"].is_string()) continue;
+      const std::string digest = d["digest"];
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (manifests_.count(digest)) continue;
+      }
+      std::string body, media, actual, error;
+      if (!client_->GetManifest(repo, digest, &body, &media, &actual, &error)) continue;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        Learn(repo, body);
+        manifests_[digest] = body;
+      }
+      Prefetch(repo, body, depth + 1);
+    }
+    return;
+  }
+  if (j.contains("config") && j["config"].is_object() && j["config"].contains("digest") &&
+      j["config"]["digest"].is_string()) {
+    const std::string digest = j["config"]["digest"];
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (configs_.count(digest)) return;
+    }
+    std::string body, error;
+    if (!client_->GetBlob(repo, digest, &body, &error)) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    configs_[digest] = std::move(body);
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> RegistryStore::Resolved() const {
@@ -87,6 +148,14 @@ bool RegistryStore::ReadSmall(const std::string& name, std::string* out,
   if (digest.empty()) {
     *error = name + ": not in a registry";
     return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = configs_.find(digest);
+    if (it != configs_.end()) {
+      *out = it->second;  // kept: another tag of the same image reads it again
+      return true;
+    }
   }
   return client_->GetBlob(RepoFor(digest), digest, out, error);
 }

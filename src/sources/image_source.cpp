@@ -385,6 +385,7 @@ struct LayerInfo {
   std::unordered_set<std::string> paths;    // every entry it holds
   std::unordered_set<std::string> deleted;  // whiteouts: paths it removes from lower layers
   std::vector<std::string> opaque;          // directories it empties of lower layers' content
+  bool read_ok = false;                     // read whole, without error
 };
 
 struct Image {
@@ -475,13 +476,7 @@ class ImageSource::Impl::Expander : public BlobExpander {
     // blob's digest checked: a mismatch makes the whole layer suspect, and explains a layer
     // that would not parse.
     if (feed && feed->reader && !feed->reader->Finish(&error)) counting.Error(where, error);
-    if (impl_->options.layer_done) {
-      LayerRecord record;
-      record.paths.assign(layer.paths.begin(), layer.paths.end());
-      record.deleted.assign(layer.deleted.begin(), layer.deleted.end());
-      record.opaque = layer.opaque;
-      impl_->options.layer_done(layer.digest, counting.errors == 0, record);
-    }
+    layer.read_ok = counting.errors == 0;  // layer_done hears it once the files are scanned
   }
 
  private:
@@ -1012,6 +1007,24 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
     in.origin.path = im.layers[slot].member;
     in.expander = expander;
     in.key = std::to_string(slot);
+    if (im.options.layer_done) {
+      // Released when the layer and every file of it handed to other workers were scanned.
+      Impl* impl = &im;
+      const size_t s = slot;
+      in.done_token = std::shared_ptr<void>(new char(0), [impl, s](void* p) {
+        delete static_cast<char*>(p);
+        const LayerInfo& layer = impl->layers[s];
+        LayerRecord record;
+        record.paths.assign(layer.paths.begin(), layer.paths.end());
+        record.deleted.assign(layer.deleted.begin(), layer.deleted.end());
+        record.opaque = layer.opaque;
+        try {
+          impl->options.layer_done(layer.digest, layer.read_ok, record);
+        } catch (...) {
+          // A callback failing must not end the process from a destructor.
+        }
+      });
+    }
     sink.Push(std::move(in));
   }
 }

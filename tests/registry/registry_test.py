@@ -403,8 +403,10 @@ def group_faults(ctx):
         check(rc == 1 and loc_set(rep) == loc_set(ref) and rep["summary"]["complete"],
               f"faults: {injected} injected faults (429, 500, 503, drops, a truncated blob) "
               "retried; same findings, complete")
-        check(st["retries"] >= injected and time.time() - t0 >= 1.0,
-              f"faults: {st['retries']} retries; Retry-After honoured")
+        # A dropped reused connection may be retried by curl itself, uncounted.
+        answered = sum(1 for a, _ in f.injected if a != "drop")
+        check(st["retries"] >= answered and time.time() - t0 >= 1.0,
+              f"faults: {st['retries']} retries (>= {answered} faults answered); Retry-After honoured")
         check(any(a == "truncate" for a, _ in f.injected), "faults: the truncated blob was resumed")
         # A blob that always fails: the image is reported, the rest goes on.
         f.plan.clear()
