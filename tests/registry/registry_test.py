@@ -215,6 +215,16 @@ def group_plain(ctx):
               "resume: the second run reads only the layers not done")
         check(loc_set(rep) == loc_set(ref), "resume: the same findings as an uninterrupted run")
 
+        # --- progress lines on stderr when it is not a terminal ---
+        proxy.faults.blob_delay = 0.2
+        r = rt.run(ctx.lh, ["registry", purl, "-j", "1", "--repos-from", repos_file,
+                            "--progress-interval", "0.1", "-o", os.devnull])
+        lines = [l for l in r.stderr.splitlines() if l.startswith("leakhound: registry: ")]
+        check(len(lines) >= 2 and "layers" in lines[-1] and "/s" in lines[-1],
+              f"progress: {len(lines)} progress lines on stderr (not a tty)")
+        check(any("registry 127.0.0.1" in l and "unique layers" in l for l in r.stderr.splitlines()),
+              "progress: a summary line at the end")
+
         # --- Ctrl-C: a partial report, exit 2, the state keeps what was done ---
         proxy.faults.blob_delay = 0.3
         db = os.path.join(ctx.tmp, "sigint.db")
