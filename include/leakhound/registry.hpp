@@ -104,7 +104,7 @@ class RegistryClient {
   struct Auth;
   std::string AuthHeader(const std::string& scope);
   bool HandleChallenge(const std::string& www_authenticate, const std::string& scope,
-                       std::string* error);
+                       std::string* error, bool sent_basic = false);
   void Sleep(int attempt, long retry_after_s);
   void Note(const std::string& message);
   void CountRetry();

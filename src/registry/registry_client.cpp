@@ -517,7 +517,7 @@ std::string RegistryClient::AuthHeader(const std::string& scope) {
 // Answers a 401: records the scheme and, for bearer, fetches a token for `scope`. An empty
 // header means "the same bearer realm as before".
 bool RegistryClient::HandleChallenge(const std::string& www_authenticate, const std::string& scope,
-                                     std::string* error) {
+                                     std::string* error, bool sent_basic) {
   std::map<std::string, std::string> params;
   std::string scheme = "bearer";
   if (!www_authenticate.empty()) scheme = ParseChallenge(www_authenticate, &params);
@@ -528,7 +528,9 @@ bool RegistryClient::HandleChallenge(const std::string& www_authenticate, const 
                "(--username/--password-stdin, REGISTRY_AUTH_FILE or docker config.json)";
       return false;
     }
-    if (auth_->mode == Auth::kBasic) {
+    // Refused only when this request carried them: requests sent in parallel before the
+    // first challenge was answered went without.
+    if (sent_basic) {
       *error = "the registry " + host_ + " refused the credentials given for it";
       return false;
     }
@@ -676,7 +678,9 @@ bool RegistryClient::Get(const std::string& path, const std::string& accept,
       transient = TransientCurl(rc);
     } else if (status == 401 && auth_tries < 2) {
       ++auth_tries;
-      if (!HandleChallenge(headers.www_authenticate, scope, error)) return false;
+      if (!HandleChallenge(headers.www_authenticate, scope, error,
+                           auth.rfind("Authorization: Basic", 0) == 0))
+        return false;
       continue;
     } else if (status >= 200 && status < 300) {
       return true;
@@ -879,6 +883,7 @@ class BlobStream : public ByteReader {
     curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Headers::On);
     curl_easy_setopt(easy_, CURLOPT_HEADERDATA, &headers_);
     const std::string auth = client_->AuthHeader(scope_);
+    sent_basic_ = auth.rfind("Authorization: Basic", 0) == 0;
     if (!auth.empty()) list_ = curl_slist_append(list_, auth.c_str());
     if (delivered_ > 0)
       list_ = curl_slist_append(list_, ("Range: bytes=" + std::to_string(delivered_) + "-").c_str());
@@ -927,7 +932,7 @@ class BlobStream : public ByteReader {
     } else if (status == 401 && auth_tries_ < 2) {
       ++auth_tries_;
       std::string auth_error;
-      if (!client_->HandleChallenge(headers_.www_authenticate, scope_, &auth_error))
+      if (!client_->HandleChallenge(headers_.www_authenticate, scope_, &auth_error, sent_basic_))
         return Fail(auth_error, error);
       Stop();
       return true;
@@ -1003,7 +1008,7 @@ class BlobStream : public ByteReader {
   std::string buffer_;
   size_t pos_ = 0;
   bool paused_ = false, done_ = false, started_ = false, bad_range_ = false;
-  bool eof_ = false, failed_ = false;
+  bool eof_ = false, failed_ = false, sent_basic_ = false;
   std::string failure_;
   CURLcode result_ = CURLE_OK;
   long status_ = 0;

@@ -267,9 +267,19 @@ def group_basic(ctx):
                    stderr=subprocess.DEVNULL)
     reg = rt.Registry(os.path.join(ctx.tmp, "reg"), auth={"htpasswd": {"realm": "test", "path": htfile}})
     try:
-        rt.push(ctx.layout("whiteout"), f"{reg.host}/team/app:v1", creds=f"{user}:{password}")
+        for dest in ("team/app:v1", "team/app:v2", "team/two:v1", "team/three:v1"):
+            rt.push(ctx.layout("whiteout"), f"{reg.host}/{dest}", creds=f"{user}:{password}")
         want = ctx.planted("whiteout")
         outputs = []
+        # --repos-from with basic auth: no catalog call; tags, then manifests by 8 threads.
+        repos_file = os.path.join(ctx.tmp, "repos.txt")
+        with open(repos_file, "w") as f:
+            f.write("team/app\nteam/two\nteam/three\n")
+        rc, rep, st, r = ctx.run(["registry", reg.url, "--repos-from", repos_file, "--username", user,
+                                  "--password-stdin"], stdin=password + "\n", env={"HOME": ctx.tmp})
+        outputs.append(r)
+        check(rc == 1 and rep["summary"]["complete"] and st["images"] == 4,
+              "basic: --repos-from, every image authenticated")
         rc, rep, st, r = ctx.run(["registry", reg.url], env={"HOME": ctx.tmp})
         outputs.append(r)
         check(rc == 2 and "asks for credentials" in r.stderr, "basic: no credentials: a clear error, exit 2")
