@@ -9,7 +9,7 @@ PACKAGES=(
   libsqlite3-dev docker-registry apache2-utils python3-jwt openssl
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PACKAGES+=(ripgrep yara hyperfine time linux-source-6.1 xz-utils)
+  PACKAGES+=(ripgrep yara hyperfine time linux-source-6.1 xz-utils bc curl debootstrap isal)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

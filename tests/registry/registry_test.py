@@ -162,6 +162,10 @@ def group_plain(ctx):
         check("could not be scanned completely" in r.stderr and f"{h}/team/corrupt:v1" in r.stderr,
               "audit: the summary on stderr lists the incomplete image")
         full = rep
+        r = rt.run(ctx.lh, ["registry", reg.url, "-q", "--repo", "team/whiteout", "--repo", "other/app"])
+        shown = [l for l in r.stdout.splitlines() if l.strip().startswith("in images: ")]
+        check(shown and all(set(l.strip()[len("in images: "):].split(", ")) == want for l in shown),
+              "audit, human report: a shared layer's location lists every image:tag")
 
         # --- filters ---
         _, _, st, _ = ctx.run(["registry", reg.url, "--repo", "team/*", "--exclude-repo", "team/corrupt",
