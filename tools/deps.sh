@@ -7,9 +7,10 @@ PACKAGES=(
   libyaml-cpp-dev libssl-dev zlib1g-dev libgit2-dev libcurl4-openssl-dev libisal-dev libxxhash-dev
   skopeo umoci zstd
   dpkg-dev groff-base zsh git-filter-repo  # packaging and README snippet tests
+  libsqlite3-dev docker-registry apache2-utils python3-jwt openssl
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PACKAGES+=(ripgrep yara hyperfine time linux-source-6.1 xz-utils)
+  PACKAGES+=(ripgrep yara hyperfine time linux-source-6.1 xz-utils bc curl debootstrap isal)
 fi
 if [[ "${1:-}" == "--fuzz" ]]; then
   PACKAGES+=(clang)  # libFuzzer comes with Debian's clang

@@ -119,6 +119,9 @@ struct BlobInput {
   std::optional<BlobId> id;
   // Set by the pipeline on a file an expander handed back to the queue (accounting only).
   bool offloaded = false;
+  // Optional: released when this input, and every file its expander handed on to other
+  // workers, has been scanned (its destructor can then say "this container is done").
+  std::shared_ptr<void> done_token;
 };
 
 }  // namespace leakhound

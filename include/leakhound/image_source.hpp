@@ -10,6 +10,7 @@
 // visible in the final filesystem, or which later layer removed it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,16 @@
 
 namespace leakhound {
 
+class ImageStore;
+
+// What a layer holds, as far as whiteouts and visibility go: kept by a registry audit's state
+// so that a layer scanned in an earlier run need not be read again.
+struct LayerRecord {
+  std::vector<std::string> paths;    // every entry
+  std::vector<std::string> deleted;  // whiteouts: paths removed from lower layers
+  std::vector<std::string> opaque;   // directories emptied of lower layers' content
+};
+
 struct ImageOptions {
   std::string image_ref;  // only images whose reference matches (name:tag, or :tag); empty: all
   std::string platform;   // only this "os/arch[/variant]"; empty: every platform
@@ -27,6 +38,18 @@ struct ImageOptions {
   uint64_t max_file_size = 100ull << 20;
   // Bytes one nested archive may expand to in total; past it the rest is skipped with a warning.
   uint64_t max_nested_bytes = 512ull << 20;
+  // Optional (registry audits). `restore_layer`: true when the layer (by digest) was scanned
+  // before; it is then not read, and `record` stands in for it. `layer_done`: called on a
+  // scanning thread once a layer was read and every file of it scanned (every match of it is
+  // recorded by then), `ok` when it was read whole without error.
+  std::function<bool(const std::string& digest, LayerRecord* record)> restore_layer;
+  std::function<void(const std::string& digest, bool ok, const LayerRecord& record)> layer_done;
+};
+
+// One image an ImageSource found: its reference, manifest digest, platform and layer digests.
+struct ImageSummary {
+  std::string ref, digest, platform;
+  std::vector<std::string> layers;
 };
 
 struct BuildArg {
@@ -41,6 +64,8 @@ bool ParseBuildArgs(std::string_view created_by, std::vector<BuildArg>* args, st
 class ImageSource : public Source {
  public:
   ImageSource(std::string path, ImageOptions options);
+  // An image (or many) in another store, a registry say; `name` is used in messages.
+  ImageSource(std::shared_ptr<ImageStore> store, std::string name, ImageOptions options);
   ~ImageSource() override;
   ImageSource(const ImageSource&) = delete;
   ImageSource& operator=(const ImageSource&) = delete;
@@ -49,6 +74,13 @@ class ImageSource : public Source {
   // After the scan (single-threaded): adds "visible" and "removed_in_layer" to layer locations.
   void Annotate(std::vector<Finding>* findings) const;
   size_t images() const;
+  // The images kept (after --platform and --image-ref), in order. After Enumerate.
+  std::vector<ImageSummary> Images() const;
+  // Layers read by this run, and layer references that were not read again because the same
+  // digest was read already (in another image) or restored. After the scan.
+  size_t layers_read() const;
+  size_t layers_shared() const;
+  size_t layers_restored() const;
 
  private:
   void EnumerateImages(BlobSink& sink);

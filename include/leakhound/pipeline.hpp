@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -32,6 +33,9 @@ struct ScanOptions {
   // .env files tracked by the git repository a `scan` runs in: real path -> repository path
   // (see TrackedDotenvFiles); such a file found on disk is a committed .env file.
   std::unordered_map<std::string, std::string> tracked_dotenv;
+  // Optional: sees every match recorded, with its origin, on the recording thread (a registry
+  // audit keeps them per layer in its state file).
+  std::function<void(const Origin&, const std::vector<Match>&)> on_matches;
 };
 
 class ScanJob {
@@ -43,6 +47,8 @@ class ScanJob {
 
   // Runs every source to completion. Warnings go to `log` as they happen (unless quiet).
   void Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& log);
+  // Adds matches found earlier (a registry audit's state) as if scanned now. Thread-safe.
+  void Record(const Origin& origin, const std::vector<Match>& matches);
   // The findings and the summary. Call once, after Run.
   Report TakeReport();
 

@@ -25,6 +25,7 @@
 #include "leakhound/image_source.hpp"
 #include "leakhound/interrupt.hpp"
 #include "leakhound/pipeline.hpp"
+#include "leakhound/registry_cli.hpp"
 #include "leakhound/report.hpp"
 #include "leakhound/rule_check.hpp"
 #include "leakhound/ruleset.hpp"
@@ -172,6 +173,18 @@ std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions&
   return setup;
 }
 
+// Drops the findings a baseline file accepts.
+void ApplyBaseline(Report* report, const std::string& baseline) {
+  if (baseline.empty()) return;
+  const auto known = LoadBaseline(baseline);
+  std::unordered_set<std::string> set(known.begin(), known.end());
+  const size_t before = report->findings.size();
+  report->findings.erase(std::remove_if(report->findings.begin(), report->findings.end(),
+                                        [&](const Finding& f) { return set.count(f.fingerprint); }),
+                         report->findings.end());
+  report->summary.findings_baselined = before - report->findings.size();
+}
+
 // Runs the sources; returns the report with the baseline applied.
 Report RunSources(const RuleSet& rules, const ScanSetup& setup,
                   std::vector<std::unique_ptr<Source>>& sources, const std::string& baseline,
@@ -180,15 +193,7 @@ Report RunSources(const RuleSet& rules, const ScanSetup& setup,
   job.Run(sources, err);
   Report report = job.TakeReport();
   RedactAttributes(&report.findings);
-  if (!baseline.empty()) {
-    const auto known = LoadBaseline(baseline);
-    std::unordered_set<std::string> set(known.begin(), known.end());
-    const size_t before = report.findings.size();
-    report.findings.erase(std::remove_if(report.findings.begin(), report.findings.end(),
-                                         [&](const Finding& f) { return set.count(f.fingerprint); }),
-                          report.findings.end());
-    report.summary.findings_baselined = before - report.findings.size();
-  }
+  ApplyBaseline(&report, baseline);
   return report;
 }
 
@@ -359,7 +364,7 @@ struct ImageCliOptions {
 };
 
 int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCliOptions& io,
-                 std::ostream& out, std::ostream& err) {
+                 const RegistryCliOptions& rc, std::ostream& out, std::ostream& err) {
   const Config config = ResolveConfig(ro, {"."});
   auto rules = LoadRuleSet(ro, config, err);
   auto setup = MakeSetup(config, so);
@@ -369,17 +374,54 @@ int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCli
   options.max_archive_depth = io.max_archive_depth;
   if (!io.max_archive_bytes.empty()) options.max_nested_bytes = ParseSize(io.max_archive_bytes);
   options.max_file_size = setup->options.max_file_size;
-  auto image = std::make_unique<ImageSource>(io.path, options);
+  // A registry reference (REGISTRY/REPO:TAG or @sha256:...) when it names no file.
+  std::vector<ScanIssue> registry_errors;
+  auto image = OpenRegistryImage(io.path, rc, options, std::cin, &registry_errors);
+  if (!image) image = std::make_unique<ImageSource>(io.path, options);
   ImageSource* source = image.get();
   std::vector<std::unique_ptr<Source>> sources;
   sources.push_back(std::move(image));
   Report report = RunSources(*rules, *setup, sources, so.baseline, err);
+  report.summary.errors.insert(report.summary.errors.begin(), registry_errors.begin(),
+                               registry_errors.end());
   source->Annotate(&report.findings);
   if (source->images() == 0 && report.summary.errors.empty())
     report.summary.errors.push_back(
         {io.path, "no image matched" + std::string(io.platform.empty() ? "" : " --platform " + io.platform) +
                       (io.image_ref.empty() ? "" : " --image-ref " + io.image_ref)});
   return WriteAndExit(report, *rules, config, so, out, err);
+}
+
+// ---- registries ----
+
+int RegistryCommand(const RuleOptions& ro, const ScanCliOptions& so, AuditCliOptions ac,
+                    const RegistryCliOptions& rc, const ImageCliOptions& io, std::ostream& out,
+                    std::ostream& err) {
+  const Config config = ResolveConfig(ro, {"."});
+  auto rules = LoadRuleSet(ro, config, err);
+  auto setup = MakeSetup(config, so);
+  FinishAuditOptions(&ac);
+  ac.audit.quiet = so.quiet;
+  ac.audit.registry = MakeRegistryOptions(rc, std::cin);
+  ac.audit.image.max_archive_depth = io.max_archive_depth;
+  if (!io.max_archive_bytes.empty()) ac.audit.image.max_nested_bytes = ParseSize(io.max_archive_bytes);
+  ac.audit.image.max_file_size = setup->options.max_file_size;
+  Report report = RunRegistryAudit(*rules, setup->options, ac.audit, err);
+  ApplyBaseline(&report, so.baseline);
+  return WriteAndExit(report, *rules, config, so, out, err);
+}
+
+int ReportMergeCommand(const std::vector<std::string>& files, const std::string& output,
+                       std::ostream& out) {
+  const std::string merged = MergeJsonReports(files);
+  if (output.empty() || output == "-") {
+    out << merged;
+  } else {
+    std::ofstream file(output, std::ios::binary);
+    file << merged;
+    if (!file) throw ConfigError(output + ": cannot write the report");
+  }
+  return kExitClean;
 }
 
 // ---- git history and hooks ----
@@ -630,6 +672,8 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
       "  leakhound baseline create -o .leakhound-baseline .\n  leakhound rules check ./my-rules\n"
       "  leakhound git .                 # full history of every ref\n"
       "  leakhound image app.tar --fail-on high   # a docker save / OCI image\n"
+      "  leakhound image registry.example.com/team/app:1.2   # straight from a registry\n"
+      "  leakhound registry https://registry.example.com --state audit.db\n"
       "  leakhound hook install --pre-push --pre-commit\n"
       "Run `leakhound COMMAND --help` for the options and examples of a command.");
 
@@ -754,13 +798,16 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   auto* image = app.add_subcommand(
       "image", "Scan a container image: docker-archive, OCI layout or OCI archive; config, "
                "history and every layer, including files deleted by later layers");
-  image->add_option("path", io.path, "docker save tarball, OCI layout directory or OCI archive")
-      ->required()->type_name("PATH");
+  image->add_option("path", io.path,
+                    "docker save tarball, OCI layout directory, OCI archive, or a registry "
+                    "reference REGISTRY/REPO[:TAG|@sha256:...]")
+      ->required()->type_name("PATH|REF");
   image->footer(
       "Examples:\n"
       "  leakhound image app.tar --fail-on high            # docker save app:1.4 -o app.tar\n"
       "  leakhound image app-oci --platform linux/arm64     # an OCI layout directory\n"
-      "  leakhound image app.tar --format sarif -o image.sarif");
+      "  leakhound image app.tar --format sarif -o image.sarif\n"
+      "  leakhound image registry.example.com/team/app:1.2  # straight from a registry");
   image->add_option("--image-ref", io.image_ref,
                     "Only the image with this reference (name:tag, or :tag) when there are several")
       ->type_name("REF")->group("Image");
@@ -775,6 +822,30 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
       ->type_name("SIZE")->group("Image");
   AddRuleOptions(image, &ro);
   AddScanOptions(image, &so, true, false);
+  RegistryCliOptions rc;
+  AddRegistryCliOptions(image, &rc);
+
+  AuditCliOptions ac;
+  auto* registry = app.add_subcommand(
+      "registry", "Audit every image of a registry (Registry HTTP API v2): each layer digest "
+                  "scanned once across all images, resumable with --state");
+  AddAuditCliOptions(registry, &ac);
+  registry->add_option("--max-archive-depth", io.max_archive_depth,
+                       "Open archives nested in layers this deep (default 2)")
+      ->check(CLI::Range(0, 8))->group("Image");
+  AddRegistryCliOptions(registry, &rc);
+  AddRuleOptions(registry, &ro);
+  AddScanOptions(registry, &so, true, false);
+
+  auto* report_cmd = app.add_subcommand("report", "Work with reports");
+  report_cmd->require_subcommand(1);
+  std::vector<std::string> merge_files;
+  std::string merge_output;
+  auto* merge = report_cmd->add_subcommand(
+      "merge", "Merge JSON reports (e.g. of registry shards): findings de-duplicated by "
+               "fingerprint, locations united; writes a JSON report");
+  merge->add_option("reports", merge_files, "JSON reports (--format json)")->required();
+  merge->add_option("-o,--output", merge_output, "Write to FILE instead of stdout")->type_name("FILE");
 
   auto* version = app.add_subcommand("version", "Print the version");
   version->footer("");
@@ -826,7 +897,9 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
     if (*check) return RulesCheckCommand(check_dir, out);
     if (*create) return BaselineCreateCommand(ro, so, baseline_out, out, err);
     if (*git) return GitCommand(ro, so, go, out, err);
-    if (*image) return ImageCommand(ro, so, io, out, err);
+    if (*image) return ImageCommand(ro, so, io, rc, out, err);
+    if (*registry) return RegistryCommand(ro, so, ac, rc, io, out, err);
+    if (*merge) return ReportMergeCommand(merge_files, merge_output, out);
     if (*install) return HookInstallCommand(hook_repo, hook_pre_push, hook_pre_commit, hook_force, out);
     if (*uninstall) return HookUninstallCommand(hook_repo, out);
     if (*pre_push) return HookPrePushCommand(ro, so, pre_push_args, std::cin, err);

@@ -183,6 +183,7 @@ struct ScanJob::State : public BlobSink {
   }
 
   void Record(const Origin& origin, const std::vector<Match>& matches) {
+    if (options.on_matches && !matches.empty()) options.on_matches(origin, matches);
     for (const auto& m : matches) store.Add(m, origin);
   }
 
@@ -312,7 +313,8 @@ struct ScanJob::State : public BlobSink {
   // Hands a file found inside a container to the other workers, so that decompressing a layer
   // and scanning its files overlap. Never blocks: when the queue is full or too many bytes are
   // already waiting, the caller scans the file itself.
-  bool Offload(const Origin& origin, std::string_view data, std::string* owned = nullptr) {
+  bool Offload(const Origin& origin, std::string_view data, const std::shared_ptr<void>& token,
+               std::string* owned = nullptr) {
     std::lock_guard<std::mutex> lock(mu);
     // Queue even when every worker is busy: the expander keeps decompressing, and whoever is
     // free next scans. The byte bound keeps memory flat when nobody keeps up.
@@ -324,6 +326,7 @@ struct ScanJob::State : public BlobSink {
     in.bytes = owned ? std::make_shared<const std::string>(std::move(*owned))
                      : std::make_shared<const std::string>(data);
     in.offloaded = true;
+    in.done_token = token;  // the container is done when its files are
     offloaded_bytes += in.bytes->size();
     queue.push_back(std::move(in));
     not_empty.notify_one();
@@ -336,13 +339,15 @@ struct ScanJob::State : public BlobSink {
     BlobScanner& scanner;
     BlobScanResult& result;
     ScanSummary& local;
+    std::shared_ptr<void> token;  // the container's done_token
     Visitor(State& s, BlobScanner& sc, BlobScanResult& r, ScanSummary& l)
         : state(s), scanner(sc), result(r), local(l) {}
     void Visit(const Origin& origin, std::string_view data) override {
-      if (!state.Offload(origin, data)) state.ScanBytes(origin, data, scanner, result, local);
+      if (!state.Offload(origin, data, token)) state.ScanBytes(origin, data, scanner, result, local);
     }
     void VisitOwned(const Origin& origin, std::string&& data) override {
-      if (!state.Offload(origin, data, &data)) state.ScanBytes(origin, data, scanner, result, local);
+      if (!state.Offload(origin, data, token, &data))
+        state.ScanBytes(origin, data, scanner, result, local);
     }
     void VisitStream(const Origin& origin, uint64_t size,
                      const std::function<int64_t(char*, size_t, std::string*)>& read) override {
@@ -373,6 +378,7 @@ struct ScanJob::State : public BlobSink {
                ScanSummary& local) {
     if (in.expander) {
       Visitor visitor(*this, scanner, result, local);
+      visitor.token = in.done_token;
       in.expander->Expand(in.key, visitor);
       return;
     }
@@ -469,6 +475,10 @@ void ScanJob::Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& l
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   s.summary.rules = s.rules.size();
   s.summary.interrupted = s.Cancelled();
+}
+
+void ScanJob::Record(const Origin& origin, const std::vector<Match>& matches) {
+  for (const auto& m : matches) state_->store.Add(m, origin);
 }
 
 Report ScanJob::TakeReport() {

@@ -63,12 +63,15 @@ std::string Provenance(const Origin& origin) {
       out += "  (removed in layer " + get("removed_in_layer") + ", still in layer " + layer + ")";
     if (const std::string step = get("created_by"); !step.empty())
       out += "\n    created by: " + step.substr(0, 100);
+    // A registry audit: every image:tag holding this layer.
+    if (const std::string images = get("images"); !images.empty() && images != get("image"))
+      out += "\n    in images: " + images;
   } else if (origin.source == "image-config") {
     out = get("platform") + "  " + get("image") + "\n    why: " + get("why");
   }
   static const std::set<std::string> shown = {
       "commit", "author", "date", "summary", "in_head", "layer", "layer_digest", "platform",
-      "image", "visible", "removed_in_layer", "created_by", "image_digest", "why"};
+      "image", "visible", "removed_in_layer", "created_by", "image_digest", "why", "images"};
   for (const auto& [k, v] : origin.attributes) {
     if (shown.count(k)) continue;
     rest += (rest.empty() ? "" : "  ") + k + "=" + Printable(v);

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "leakhound/image_store.hpp"
 #include "leakhound/rule.hpp"
 #include "leakhound/secret.hpp"
 
@@ -25,7 +26,7 @@ namespace leakhound {
 namespace {
 
 using nlohmann::json;
-constexpr uint64_t kMaxMetadataBytes = 64ull << 20;  // manifests, indexes, configs
+constexpr uint64_t kMaxMetadataBytes = kMaxImageMetadataBytes;
 constexpr size_t kReadBlock = 1 << 16;
 
 struct ArchiveDeleter {
@@ -59,13 +60,6 @@ bool BlobPath(const std::string& digest, std::string* path) {
 }
 
 // ---- raw bytes, and gzip through ISA-L ----
-
-class ByteReader {
- public:
-  virtual ~ByteReader() = default;
-  // Bytes read into buf (0 at the end), or -1 with `error` set.
-  virtual int64_t Read(char* buf, size_t n, std::string* error) = 0;
-};
 
 class FdReader : public ByteReader {
  public:
@@ -148,6 +142,8 @@ class GunzipReader : public ByteReader {
     return static_cast<int64_t>(want - state_.avail_out);
   }
 
+  bool Finish(std::string* error) override { return in_->Finish(error); }
+
  private:
   // Reads more compressed input when the last is used up; false on a read error.
   bool Refill(std::string* error) {
@@ -181,25 +177,12 @@ struct ReaderFeed {
     *data = f->buffer.data();
     return static_cast<la_ssize_t>(n);
   }
-  static int Close(archive*, void* self) {
-    delete static_cast<ReaderFeed*>(self);
-    return ARCHIVE_OK;
-  }
+  static int Close(archive*, void*) { return ARCHIVE_OK; }  // owned by the expander
 };
 
 // ---- where an image's blobs live ----
 
-class Store {
- public:
-  virtual ~Store() = default;
-  // The member's raw bytes.
-  virtual std::unique_ptr<ByteReader> OpenRaw(const std::string& name, std::string* error) const = 0;
-  virtual bool Exists(const std::string& name) const = 0;
-  // Reads a metadata member whole (at most kMaxMetadataBytes).
-  virtual bool ReadSmall(const std::string& name, std::string* out, std::string* error) const = 0;
-  // Sets `a` up to read the member `name` as its input.
-  virtual bool Open(archive* a, const std::string& name, std::string* error) const = 0;
-};
+using Store = ImageStore;
 
 class DirStore : public Store {
  public:
@@ -232,13 +215,6 @@ class DirStore : public Store {
       return nullptr;
     }
     return std::make_unique<FdReader>(fd);
-  }
-  bool Open(archive* a, const std::string& name, std::string* error) const override {
-    if (archive_read_open_filename(a, (root_ + "/" + name).c_str(), kReadBlock) != ARCHIVE_OK) {
-      *error = ArchiveError(a);
-      return false;
-    }
-    return true;
   }
 
  private:
@@ -341,27 +317,6 @@ class TarStore : public Store {
     return true;
   }
 
-  bool Open(archive* a, const std::string& name, std::string* error) const override {
-    const std::string n = Resolve(name);
-    auto it = small_.find(n);
-    if (it != small_.end()) {
-      if (archive_read_open_memory(a, it->second.data(), it->second.size()) != ARCHIVE_OK) {
-        *error = ArchiveError(a);
-        return false;
-      }
-      return true;
-    }
-    auto stream = Seek(n, error);
-    if (!stream) return false;
-    // libarchive owns the stream from here; the close callback frees it.
-    Stream* raw = stream.release();
-    if (archive_read_open(a, raw, nullptr, &Stream::Read, &Stream::Close) != ARCHIVE_OK) {
-      *error = ArchiveError(a);
-      return false;
-    }
-    return true;
-  }
-
  private:
   struct Stream {
     ArchivePtr outer;
@@ -430,6 +385,7 @@ struct LayerInfo {
   std::unordered_set<std::string> paths;    // every entry it holds
   std::unordered_set<std::string> deleted;  // whiteouts: paths it removes from lower layers
   std::vector<std::string> opaque;          // directories it empties of lower layers' content
+  bool read_ok = false;                     // read whole, without error
 };
 
 struct Image {
@@ -474,6 +430,7 @@ struct ImageSource::Impl {
   std::shared_ptr<Store> store;
   std::vector<Image> images;
   std::vector<LayerInfo> layers;
+  size_t queued = 0, shared = 0, restored = 0;
 
   class Expander;
 };
@@ -487,34 +444,63 @@ class ImageSource::Impl::Expander : public BlobExpander {
     const size_t index = std::stoul(key);
     LayerInfo& layer = impl_->layers[index];
     const std::string where = "layer " + attributes_for(index, "layer") + " (" + layer.digest + ")";
+    // Counts the errors of this layer, so the caller hears whether it was read whole.
+    struct Counting : BlobVisitor {
+      BlobVisitor& inner;
+      size_t errors = 0;
+      explicit Counting(BlobVisitor& v) : inner(v) {}
+      void Visit(const Origin& o, std::string_view d) override { inner.Visit(o, d); }
+      void VisitStream(const Origin& o, uint64_t size,
+                       const std::function<int64_t(char*, size_t, std::string*)>& read) override {
+        inner.VisitStream(o, size, read);
+      }
+      void Skipped(SkipReason r, const std::string& p) override { inner.Skipped(r, p); }
+      void Error(const std::string& p, const std::string& m) override {
+        ++errors;
+        inner.Error(p, m);
+      }
+      void Warn(const std::string& p, const std::string& m) override { inner.Warn(p, m); }
+    } counting(visitor);
+    // Declared before the archive, so it outlives it: libarchive only borrows it.
+    std::unique_ptr<ReaderFeed> feed;
     ArchivePtr a(archive_read_new());
     archive_read_support_filter_all(a.get());
     archive_read_support_format_tar(a.get());
     std::string error;
-    if (!OpenLayer(a.get(), layer.member, &error)) {
-      visitor.Error(where, "cannot open: " + error);
-      return;
+    if (!OpenLayer(a.get(), layer.member, &feed, &error)) {
+      counting.Error(where, "cannot open: " + error);
+    } else {
+      Walk(a.get(), index, "", 0, where, &layer, counting);
     }
-    Walk(a.get(), index, "", 0, where, &layer, visitor);
+    // The rest of the blob (tar padding past the end-of-archive blocks) is read, and a registry
+    // blob's digest checked: a mismatch makes the whole layer suspect, and explains a layer
+    // that would not parse.
+    if (feed && feed->reader && !feed->reader->Finish(&error)) counting.Error(where, error);
+    layer.read_ok = counting.errors == 0;  // layer_done hears it once the files are scanned
   }
 
  private:
   // gzip layers are inflated with ISA-L when it was built in; everything else (zstd, plain, or
   // gzip without ISA-L) goes through libarchive's own filters.
-  bool OpenLayer(archive* a, const std::string& member, std::string* error) {
-#ifdef LEAKHOUND_HAVE_ISAL
+  bool OpenLayer(archive* a, const std::string& member, std::unique_ptr<ReaderFeed>* feed_out,
+                 std::string* error) {
     auto raw = impl_->store->OpenRaw(member, error);
     if (!raw) return false;
+    *feed_out = std::make_unique<ReaderFeed>();
+    ReaderFeed* feed = feed_out->get();
+#ifdef LEAKHOUND_HAVE_ISAL
     std::string head(2, '\0');
     int64_t got = 0;
     while (got < 2) {
       const int64_t r = raw->Read(head.data() + got, 2 - got, error);
-      if (r < 0) return false;
+      if (r < 0) {
+        feed_out->reset();
+        return false;
+      }
       if (r == 0) break;
       got += r;
     }
     head.resize(static_cast<size_t>(got));
-    auto* feed = new ReaderFeed;
     if (head.size() == 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
         static_cast<unsigned char>(head[1]) == 0x8b) {
       feed->reader = std::make_unique<GunzipReader>(std::move(raw), std::move(head));
@@ -531,21 +517,21 @@ class ImageSource::Impl::Expander : public BlobExpander {
           }
           return rest->Read(buf, n, err);
         }
+        bool Finish(std::string* err) override { return rest->Finish(err); }
       };
       auto p = std::make_unique<Prefixed>();
       p->prefix = std::move(head);
       p->rest = std::move(raw);
       feed->reader = std::move(p);
     }
-    // libarchive owns `feed` from here: its close callback frees it, even when open fails.
+#else
+    feed->reader = std::move(raw);
+#endif
     if (archive_read_open(a, feed, nullptr, &ReaderFeed::Read, &ReaderFeed::Close) != ARCHIVE_OK) {
       *error = ArchiveError(a);
       return false;
     }
     return true;
-#else
-    return impl_->store->Open(a, member, error);
-#endif
   }
 
   std::string attributes_for(size_t index, const char* key) const {
@@ -693,7 +679,7 @@ void CollectOci(const Store& store, const json& descriptor, const std::string& r
     return;
   }
   std::string text, error;
-  if (!store.ReadSmall(member, &text, &error)) {
+  if (!store.ReadManifest(member, &text, &error)) {
     errors->push_back(error);
     return;
   }
@@ -748,7 +734,29 @@ ImageSource::ImageSource(std::string path, ImageOptions options) : impl_(std::ma
   impl_->options = std::move(options);
 }
 
+ImageSource::ImageSource(std::shared_ptr<ImageStore> store, std::string name,
+                         ImageOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->path = std::move(name);
+  impl_->options = std::move(options);
+  impl_->store = std::move(store);
+}
+
 ImageSource::~ImageSource() = default;
+
+std::vector<ImageSummary> ImageSource::Images() const {
+  std::vector<ImageSummary> out;
+  for (const auto& img : impl_->images) {
+    ImageSummary s{img.ref, img.digest, img.platform, {}};
+    for (size_t slot : img.layers) s.layers.push_back(impl_->layers[slot].digest);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+size_t ImageSource::layers_read() const { return impl_->queued; }
+size_t ImageSource::layers_shared() const { return impl_->shared; }
+size_t ImageSource::layers_restored() const { return impl_->restored; }
 
 size_t ImageSource::images() const { return impl_->images.size(); }
 
@@ -763,13 +771,14 @@ void ImageSource::Enumerate(BlobSink& sink) {
 
 void ImageSource::EnumerateImages(BlobSink& sink) {
   Impl& im = *impl_;
+  std::string error;
   struct stat st;
-  if (::stat(im.path.c_str(), &st) != 0) {
+  if (im.store) {
+    // Given by the caller (a registry).
+  } else if (::stat(im.path.c_str(), &st) != 0) {
     sink.Error(im.path, std::strerror(errno));
     return;
-  }
-  std::string error;
-  if (S_ISDIR(st.st_mode)) {
+  } else if (S_ISDIR(st.st_mode)) {
     im.store = std::make_shared<DirStore>(im.path);
   } else {
     auto tar = TarStore::Open(im.path, &error);
@@ -964,6 +973,17 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
         info.member = member;
         info.digest = digest;
         info.created_by = k < layer_steps.size() ? layer_steps[k] : "";
+        LayerRecord record;
+        if (im.options.restore_layer && im.options.restore_layer(digest, &record)) {
+          // Read in an earlier run: only what whiteouts need is brought back.
+          info.paths.insert(record.paths.begin(), record.paths.end());
+          info.deleted.insert(record.deleted.begin(), record.deleted.end());
+          info.opaque = std::move(record.opaque);
+          im.layers.push_back(std::move(info));
+          ++im.restored;
+          img.layers.push_back(slot);
+          continue;
+        }
         im.layers.push_back(std::move(info));
         auto attrs = base;
         attrs.emplace_back("layer", std::to_string(k + 1));
@@ -972,6 +992,7 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
         to_queue.emplace_back(slot, std::move(attrs));
       } else {
         slot = found->second;  // a layer shared with an image already queued: scanned once
+        ++im.shared;
       }
       img.layers.push_back(slot);
     }
@@ -980,12 +1001,31 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
   im.images = std::move(kept);
   // Attributes are set before any layer is queued, so the expander only reads them.
   for (auto& [slot, attrs] : to_queue) expander->per_layer_[slot] = std::move(attrs);
+  im.queued = expander->per_layer_.size();
   for (const auto& [slot, attrs] : expander->per_layer_) {
     BlobInput in;
     in.origin.source = "image";
     in.origin.path = im.layers[slot].member;
     in.expander = expander;
     in.key = std::to_string(slot);
+    if (im.options.layer_done) {
+      // Released when the layer and every file of it handed to other workers were scanned.
+      Impl* impl = &im;
+      const size_t s = slot;
+      in.done_token = std::shared_ptr<void>(new char(0), [impl, s](void* p) {
+        delete static_cast<char*>(p);
+        const LayerInfo& layer = impl->layers[s];
+        LayerRecord record;
+        record.paths.assign(layer.paths.begin(), layer.paths.end());
+        record.deleted.assign(layer.deleted.begin(), layer.deleted.end());
+        record.opaque = layer.opaque;
+        try {
+          impl->options.layer_done(layer.digest, layer.read_ok, record);
+        } catch (...) {
+          // A callback failing must not end the process from a destructor.
+        }
+      });
+    }
     sink.Push(std::move(in));
   }
 }

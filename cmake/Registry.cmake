@@ -1,0 +1,9 @@
+# Registries (issue 6): the Registry HTTP API v2 client over libcurl, the audit's SQLite state.
+pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+target_sources(leakhound_core PRIVATE
+  src/registry/registry_client.cpp
+  src/registry/registry_store.cpp
+  src/registry/audit.cpp
+  src/registry/registry_cli.cpp)
+target_link_libraries(leakhound_core PUBLIC PkgConfig::LIBCURL PkgConfig::SQLITE3)

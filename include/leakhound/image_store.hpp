@@ -1,0 +1,42 @@
+// Where an image's blobs live: a directory (OCI layout), a tar (docker-archive, OCI archive) or
+// a registry. ImageSource reads manifests, configs and layers only through this interface, so
+// every kind of input goes through the same parsing and scanning code.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace leakhound {
+
+constexpr uint64_t kMaxImageMetadataBytes = 64ull << 20;  // manifests, indexes, configs
+
+// A stream of raw bytes, pulled by the reader.
+class ByteReader {
+ public:
+  virtual ~ByteReader() = default;
+  // Bytes read into buf (0 at the end), or -1 with `error` set.
+  virtual int64_t Read(char* buf, size_t n, std::string* error) = 0;
+  // Called once the consumer is done with the stream: reads what is left and checks it (a
+  // registry blob verifies its digest here). False with `error` set when the bytes were bad.
+  virtual bool Finish(std::string* error) { return true; }
+};
+
+// Members are named as in an OCI layout: "index.json", "manifest.json" (docker-archive),
+// "blobs/<alg>/<hex>".
+class ImageStore {
+ public:
+  virtual ~ImageStore() = default;
+  // The member's raw bytes, streamed.
+  virtual std::unique_ptr<ByteReader> OpenRaw(const std::string& name, std::string* error) const = 0;
+  virtual bool Exists(const std::string& name) const = 0;
+  // Reads a metadata member whole (at most kMaxImageMetadataBytes).
+  virtual bool ReadSmall(const std::string& name, std::string* out, std::string* error) const = 0;
+  // Reads a manifest or an index that a descriptor names (a registry serves these from another
+  // endpoint than blobs).
+  virtual bool ReadManifest(const std::string& name, std::string* out, std::string* error) const {
+    return ReadSmall(name, out, error);
+  }
+};
+
+}  // namespace leakhound
