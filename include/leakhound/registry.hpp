@@ -49,6 +49,13 @@ struct ImageReference {
   std::string Display() const;  // host/repo:tag or host/repo@digest
 };
 bool ParseImageReference(const std::string& text, ImageReference* out, std::string* error);
+// A WWW-Authenticate header: returns the scheme ("bearer", "basic"), lower-cased, and fills
+// `params` (realm, service, scope...; keys lower-cased, quoted values unescaped).
+std::string ParseAuthChallenge(const std::string& header,
+                               std::map<std::string, std::string>* params);
+// A Link header's `<url>; rel="next"` as a path and query on `base` ("" when there is none, or
+// when it points elsewhere).
+std::string ParseNextLink(const std::string& link, const std::string& base);
 bool IsLoopbackHost(const std::string& host_port);
 
 // Credentials for a registry host from --username/--password-stdin, REGISTRY_AUTH_FILE, or

@@ -252,6 +252,14 @@ std::string UrlEscape(const std::string& s) {
 
 }  // namespace
 
+std::string ParseAuthChallenge(const std::string& header,
+                               std::map<std::string, std::string>* params) {
+  return ParseChallenge(header, params);
+}
+std::string ParseNextLink(const std::string& link, const std::string& base) {
+  return NextLink(link, base);
+}
+
 // ---- references and credentials ----
 
 std::string ImageReference::Display() const {
