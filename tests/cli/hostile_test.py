@@ -474,6 +474,30 @@ def no_secret_in_any_output(tmp):
     check(checked > 100, f"only {checked} findings checked: the fixtures did not scan")
 
 
+@case
+def git_remote_credentials_never_printed(tmp):
+    """git passes the pre-push hook the remote's URL, which can hold a password or token: it
+    appears in no output, whatever happens (findings, an unknown remote sha, bad input)."""
+    repo = os.path.join(tmp, "repo")
+    os.mkdir(repo)
+    git = ["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    with open(os.path.join(repo, "app.py"), "w") as f:
+        f.write(f'TOKEN = "{SECRETS.github()}"\n')
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "add"], check=True)
+    sha = subprocess.run(git + ["rev-parse", "HEAD"], stdout=subprocess.PIPE, check=True).stdout.decode().strip()
+    password = SECRETS.password(24)
+    url = f"https://bob:{password}@git.example.invalid/team/app.git"
+    for stdin in (f"refs/heads/main {sha} refs/heads/main {'0' * 40}\n",
+                  f"refs/heads/main {sha} refs/heads/main {'e' * 40}\n",
+                  "not a pre-push line\n"):
+        p = subprocess.run([BIN, "hook", "pre-push", url, url], input=stdin.encode(), cwd=repo,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        check(p.returncode in (1, 2), f"exit {p.returncode} for {stdin!r}")
+        check(password.encode() not in p.stdout + p.stderr, "the remote URL's password was printed")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
