@@ -4,7 +4,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3 python3-yaml python3-jsonschema
   libhyperscan-dev libre2-dev libarchive-dev nlohmann-json3-dev libcli11-dev catch2
-  libyaml-cpp-dev libssl-dev zlib1g-dev libgit2-dev libcurl4-openssl-dev libisal-dev libxxhash-dev
+  libyaml-cpp-dev libssl-dev zlib1g-dev libgit2-dev libcurl4-openssl-dev libisal-dev libxxhash-dev libzstd-dev
   skopeo umoci zstd
   dpkg-dev groff-base zsh git-filter-repo  # packaging and README snippet tests
   libsqlite3-dev docker-registry apache2-utils python3-jwt openssl

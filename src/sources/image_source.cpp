@@ -6,10 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifdef LEAKHOUND_HAVE_ISAL
-#include <isa-l/igzip_lib.h>
-#endif
-
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -19,6 +15,7 @@
 #include <unordered_set>
 
 #include "leakhound/image_store.hpp"
+#include "leakhound/layer_readers.hpp"
 #include "leakhound/rule.hpp"
 #include "leakhound/secret.hpp"
 
@@ -94,76 +91,6 @@ class MemoryReader : public ByteReader {
   std::string_view data_;
 };
 
-#ifdef LEAKHOUND_HAVE_ISAL
-// gzip (one or more members) inflated with ISA-L, about twice zlib's speed here.
-class GunzipReader : public ByteReader {
- public:
-  GunzipReader(std::unique_ptr<ByteReader> in, std::string prefix)
-      : in_(std::move(in)), input_(std::move(prefix)) {
-    isal_inflate_init(&state_);
-    state_.crc_flag = ISAL_GZIP;
-    state_.next_in = reinterpret_cast<uint8_t*>(input_.data());
-    state_.avail_in = static_cast<uint32_t>(input_.size());
-  }
-
-  int64_t Read(char* buf, size_t n, std::string* error) override {
-    if (done_) return 0;
-    state_.next_out = reinterpret_cast<uint8_t*>(buf);
-    state_.avail_out = static_cast<uint32_t>(std::min<size_t>(n, 1u << 30));
-    const uint32_t want = state_.avail_out;
-    while (state_.avail_out == want) {
-      if (!Refill(error)) return -1;
-      const int rc = isal_inflate(&state_);
-      if (rc != ISAL_DECOMP_OK) {
-        *error = "corrupt gzip data (ISA-L code " + std::to_string(rc) + ")";
-        return -1;
-      }
-      if (state_.block_state == ISAL_BLOCK_FINISH) {
-        // End of a member: another may follow (gzip allows concatenation); anything else that
-        // follows (zero padding) ends the stream.
-        if (!Refill(error)) return -1;
-        if (state_.avail_in < 2 || state_.next_in[0] != 0x1f || state_.next_in[1] != 0x8b) {
-          done_ = true;
-          break;
-        }
-        uint8_t* next = state_.next_in;
-        const uint32_t avail = state_.avail_in;
-        isal_inflate_reset(&state_);
-        state_.crc_flag = ISAL_GZIP;
-        state_.next_in = next;
-        state_.avail_in = avail;
-        continue;
-      }
-      if (eof_ && state_.avail_in == 0 && state_.avail_out == want) {
-        *error = "truncated gzip input";
-        return -1;
-      }
-    }
-    return static_cast<int64_t>(want - state_.avail_out);
-  }
-
-  bool Finish(std::string* error) override { return in_->Finish(error); }
-
- private:
-  // Reads more compressed input when the last is used up; false on a read error.
-  bool Refill(std::string* error) {
-    if (state_.avail_in != 0 || eof_) return true;
-    input_.resize(1 << 17);
-    const int64_t got = in_->Read(input_.data(), input_.size(), error);
-    if (got < 0) return false;
-    eof_ = got == 0;
-    state_.next_in = reinterpret_cast<uint8_t*>(input_.data());
-    state_.avail_in = static_cast<uint32_t>(got);
-    return true;
-  }
-
-  std::unique_ptr<ByteReader> in_;
-  std::string input_;
-  inflate_state state_;
-  bool eof_ = false;
-  bool done_ = false;
-};
-#endif
 
 // Feeds a ByteReader to libarchive.
 struct ReaderFeed {
@@ -480,53 +407,18 @@ class ImageSource::Impl::Expander : public BlobExpander {
   }
 
  private:
-  // gzip layers are inflated with ISA-L when it was built in; everything else (zstd, plain, or
-  // gzip without ISA-L) goes through libarchive's own filters.
+  // gzip (with ISA-L) and zstd layers are decompressed on a thread of their own (see
+  // layer_readers.hpp), so that libarchive only parses the tar; anything else (plain, or gzip
+  // without ISA-L) goes through libarchive's own filters.
   bool OpenLayer(archive* a, const std::string& member, std::unique_ptr<ReaderFeed>* feed_out,
                  std::string* error) {
     auto raw = impl_->store->OpenRaw(member, error);
     if (!raw) return false;
+    auto stream = OpenLayerStream(std::move(raw), error);
+    if (!stream) return false;
     *feed_out = std::make_unique<ReaderFeed>();
     ReaderFeed* feed = feed_out->get();
-#ifdef LEAKHOUND_HAVE_ISAL
-    std::string head(2, '\0');
-    int64_t got = 0;
-    while (got < 2) {
-      const int64_t r = raw->Read(head.data() + got, 2 - got, error);
-      if (r < 0) {
-        feed_out->reset();
-        return false;
-      }
-      if (r == 0) break;
-      got += r;
-    }
-    head.resize(static_cast<size_t>(got));
-    if (head.size() == 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
-        static_cast<unsigned char>(head[1]) == 0x8b) {
-      feed->reader = std::make_unique<GunzipReader>(std::move(raw), std::move(head));
-    } else {
-      struct Prefixed : ByteReader {
-        std::string prefix;
-        std::unique_ptr<ByteReader> rest;
-        int64_t Read(char* buf, size_t n, std::string* err) override {
-          if (!prefix.empty()) {
-            const size_t k = std::min(n, prefix.size());
-            std::memcpy(buf, prefix.data(), k);
-            prefix.erase(0, k);
-            return static_cast<int64_t>(k);
-          }
-          return rest->Read(buf, n, err);
-        }
-        bool Finish(std::string* err) override { return rest->Finish(err); }
-      };
-      auto p = std::make_unique<Prefixed>();
-      p->prefix = std::move(head);
-      p->rest = std::move(raw);
-      feed->reader = std::move(p);
-    }
-#else
-    feed->reader = std::move(raw);
-#endif
+    feed->reader = std::move(stream);
     if (archive_read_open(a, feed, nullptr, &ReaderFeed::Read, &ReaderFeed::Close) != ARCHIVE_OK) {
       *error = ArchiveError(a);
       return false;
