@@ -105,6 +105,7 @@ class LineIndex {
   uint64_t LineStart(uint64_t offset) const;
   uint64_t LineEnd(uint64_t offset) const;  // offset of the '\n' (or the end)
   uint64_t OffsetOfLine(uint64_t line) const;  // 1-based line -> its start
+  uint64_t size() const { return data_.size(); }
 
  private:
   std::string_view data_;

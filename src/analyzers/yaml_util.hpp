@@ -62,8 +62,11 @@ inline void ForEachEntry(const YAML::Node& map,
 // scalar's span runs to the end of the file's next lines holding it; Locate finds the value).
 inline std::pair<uint64_t, uint64_t> Span(const YAML::Node& n, const LineIndex& lines,
                                           size_t value_size) {
-  const uint64_t b = static_cast<uint64_t>(std::max(0, n.Mark().pos));
-  const uint64_t e = std::max<uint64_t>(lines.LineEnd(b), b + value_size + 8);
+  // Never past the input: a mark can point at its end, and a value reached through an alias or
+  // a merge key is longer than the text at the alias (found by fuzzing).
+  const uint64_t b = std::min<uint64_t>(static_cast<uint64_t>(std::max(0, n.Mark().pos)), lines.size());
+  const uint64_t e = std::min<uint64_t>(std::max<uint64_t>(lines.LineEnd(b), b + value_size + 8),
+                                        lines.size());
   return {b, e};
 }
 
