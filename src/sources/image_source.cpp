@@ -684,6 +684,8 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
 
   // Images and, per image, its manifest's layer list (member, digest).
   std::vector<std::vector<std::pair<std::string, std::string>>> image_layers;
+  // Blob sizes from the manifests' layer descriptors, only to queue big layers first.
+  std::unordered_map<std::string, uint64_t> member_size;
   std::vector<std::string> errors;
   if (store.Exists("manifest.json")) {
     std::string text;
@@ -750,6 +752,8 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
           errors.push_back("bad layer digest '" + digest + "'");
           continue;
         }
+        if (l.contains("size") && l["size"].is_number_unsigned())
+          member_size[member] = l["size"].get<uint64_t>();
         layers.emplace_back(member, digest);
       }
       image_layers.push_back(std::move(layers));
@@ -891,10 +895,21 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
     kept.push_back(std::move(img));
   }
   im.images = std::move(kept);
-  // Attributes are set before any layer is queued, so the expander only reads them.
-  for (auto& [slot, attrs] : to_queue) expander->per_layer_[slot] = std::move(attrs);
+  // Biggest layers first (longest first: a big base layer started last would run alone at the
+  // end); attributes are set before any layer is queued, so the expander only reads them.
+  const auto size_of = [&](size_t slot) {
+    auto it = member_size.find(im.layers[slot].member);
+    return it == member_size.end() ? uint64_t{0} : it->second;
+  };
+  std::stable_sort(to_queue.begin(), to_queue.end(),
+                   [&](const auto& a, const auto& b) { return size_of(a.first) > size_of(b.first); });
+  std::vector<size_t> order;
+  for (auto& [slot, attrs] : to_queue) {
+    order.push_back(slot);
+    expander->per_layer_[slot] = std::move(attrs);
+  }
   im.queued = expander->per_layer_.size();
-  for (const auto& [slot, attrs] : expander->per_layer_) {
+  for (const size_t slot : order) {
     BlobInput in;
     in.origin.source = "image";
     in.origin.path = im.layers[slot].member;
