@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "leakhound/analyzers.hpp"
+#include "leakhound/yaml_safe.hpp"
 
 namespace leakhound::yaml_util {
 
@@ -16,7 +17,7 @@ namespace leakhound::yaml_util {
 // documents. A Helm template ({{ ... }} outside strings) is not YAML: no warning for it.
 inline std::vector<YAML::Node> LoadAll(std::string_view data, Analysis* out) {
   try {
-    return YAML::LoadAll(std::string(data));
+    return SafeLoadAll(data);
   } catch (const YAML::Exception& e) {
     if (data.find("{{") == std::string_view::npos)
       out->warnings.push_back({static_cast<uint64_t>(e.mark.line) + 1, "invalid YAML: " + e.msg});

@@ -1,3 +1,4 @@
+#include "leakhound/yaml_safe.hpp"
 #include "leakhound/config.hpp"
 
 #include <re2/re2.h>
@@ -55,7 +56,7 @@ Config LoadConfigFile(const std::string& path) {
   Config c;
   c.source = path;
   try {
-    YAML::Node root = YAML::Load(ss.str());
+    YAML::Node root = SafeLoad(ss.str());
     if (root.IsNull()) return c;
     if (!root.IsMap()) throw ConfigError("expected a mapping at the top level");
     static const char* known[] = {"exclude_paths", "disable_rules", "rules_dirs", "rules",

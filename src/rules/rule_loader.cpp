@@ -15,6 +15,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "leakhound/yaml_safe.hpp"
 #include "leakhound/digest.hpp"
 #include "leakhound/embedded_rules.hpp"
 #include "leakhound/rule.hpp"
@@ -201,7 +202,7 @@ std::vector<Rule> LoadRulesFromYaml(std::string_view yaml_text, const std::strin
   std::vector<Rule> out;
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(yaml_text));
+    root = SafeLoad(yaml_text);
   } catch (const YAML::Exception& e) {
     errors->push_back({source, "", std::string("invalid YAML: ") + e.what()});
     return out;

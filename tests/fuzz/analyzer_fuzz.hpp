@@ -33,7 +33,10 @@ inline int FuzzAnalyzer(FileKind kind, const uint8_t* bytes, size_t size) {
   for (char c : data) lines += c == '\n';
   for (const Match& m : matches) {
     FUZZ_CHECK(!m.secret.Reveal().empty());
-    FUZZ_CHECK(m.secret.Redacted() != m.secret.Reveal());
+    // The redacted form is never the secret, unless the secret is itself of that form
+    // ("ab\u2026(8)": found by fuzzing), when showing it reveals nothing more.
+    FUZZ_CHECK(m.secret.Redacted() != m.secret.Reveal() ||
+               m.secret.Reveal().find("\xe2\x80\xa6(") != std::string::npos);
     FUZZ_CHECK(m.line >= 1 && m.line <= lines);
     FUZZ_CHECK(m.offset <= data.size());
   }

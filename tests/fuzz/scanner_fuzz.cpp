@@ -28,7 +28,10 @@ void CheckMatches(std::string_view data, const BlobScanResult& result) {
     const size_t nl = before.rfind('\n');
     const uint64_t column = m.offset - (nl == std::string_view::npos ? 0 : nl + 1) + 1;
     FUZZ_CHECK(m.column == column);
-    FUZZ_CHECK(m.secret.Redacted() != secret);
+    // The redacted form is never the secret, unless the secret is itself of that form
+    // ("ab\u2026(8)": found by fuzzing), when showing it reveals nothing more.
+    FUZZ_CHECK(m.secret.Redacted() != secret ||
+               secret.find("\xe2\x80\xa6(") != std::string::npos);
   }
 }
 }  // namespace
