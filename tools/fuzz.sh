@@ -14,6 +14,9 @@ run_one() {
   local t=$1 dir="$BUILD/fuzz/$1"
   mkdir -p "$dir/corpus"
   cp -n "$ROOT/tests/fuzz/corpus/$t/"* "$dir/corpus/" 2>/dev/null || true
+  if [[ $t == scanner ]]; then  # the project's corpus of fake secrets and decoys seeds it too
+    find "$ROOT/corpus" -type f -size -64k ! -name expected.json -exec cp -n {} "$dir/corpus/" \; 2>/dev/null || true
+  fi
   # -timeout: one input taking over 10 s is a hang; -rss_limit_mb: memory blow-up is a bug.
   if "$BUILD/tests/fuzz/fuzz_$t" "$dir/corpus" -max_total_time="$SECONDS_EACH" -timeout=10 \
        -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$dir/" -print_final_stats=1 \
