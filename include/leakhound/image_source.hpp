@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "leakhound/finding.hpp"
+#include "leakhound/image_checks.hpp"
 #include "leakhound/source.hpp"
 
 namespace leakhound {
@@ -49,6 +50,8 @@ class ImageSource : public Source {
   // After the scan (single-threaded): adds "visible" and "removed_in_layer" to layer locations.
   void Annotate(std::vector<Finding>* findings) const;
   size_t images() const;
+  // After the scan: the hardening checks' hits for every image (image_checks.hpp).
+  std::vector<ImageCheckHit> HardeningHits() const;
 
  private:
   void EnumerateImages(BlobSink& sink);
