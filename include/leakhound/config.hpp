@@ -9,6 +9,7 @@
 //     regexes: ["^sk_test_"]                   # RE2, matched against the secret
 //   fail_on: medium
 //   max_file_size: 10MB
+//   checks: [secrets, hardening]              # which checks run (default: see --checks)
 #pragma once
 
 #include <memory>
@@ -42,12 +43,22 @@ struct Config {
   std::vector<std::string> allow_regexes;
   std::optional<Severity> fail_on;
   std::optional<uint64_t> max_file_size;
+  std::vector<std::string> checks;  // empty: the command's default
 };
 
 // Parses a config file; throws ConfigError naming the file and what is wrong.
 Config LoadConfigFile(const std::string& path);
 // The config found at `<root>/.leakhound.yaml` (or .leakhound.yml), if any.
 std::optional<Config> FindConfig(const std::string& root);
+
+// Which checks run: `secrets` (every rule not tagged hardening) and `hardening` (rules tagged
+// hardening: Dockerfile, compose and image checks).
+struct Checks {
+  bool secrets = true;
+  bool hardening = false;
+};
+// Items like "secrets", "hardening", "secrets,hardening" or "all"; throws ConfigError.
+Checks ParseChecks(const std::vector<std::string>& items);
 
 // "100MB", "64k", "1GiB", "1234" -> bytes; throws ConfigError.
 uint64_t ParseSize(const std::string& text);

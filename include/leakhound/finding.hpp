@@ -39,6 +39,9 @@ std::string Fingerprint(std::string_view rule_id, std::string_view secret);
 // created_by...) with its redacted form. Run once after a scan: attributes come from the data.
 void RedactAttributes(std::vector<Finding>* findings);
 
+// Sorts findings by severity (highest first), rule id, then first location.
+void SortFindings(std::vector<Finding>* findings, const RuleSet& rules);
+
 // Collects matches from many threads into de-duplicated findings. Thread-safe.
 class FindingStore {
  public:

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "leakhound/finding.hpp"
+#include "leakhound/image_checks.hpp"
 #include "leakhound/source.hpp"
 
 namespace leakhound {
@@ -81,6 +82,8 @@ class ImageSource : public Source {
   size_t layers_read() const;
   size_t layers_shared() const;
   size_t layers_restored() const;
+  // After the scan: the hardening checks' hits for every image (image_checks.hpp).
+  std::vector<ImageCheckHit> HardeningHits() const;
 
  private:
   void EnumerateImages(BlobSink& sink);

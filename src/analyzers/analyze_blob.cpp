@@ -44,6 +44,11 @@ std::pair<uint64_t, uint64_t> Locate(std::string_view data, std::string_view sec
 // (a fact's), then the first seen.
 bool Outranks(const RuleSet& rules, const Item& b, size_t bi, const Item& a, size_t ai) {
   if (b.b >= a.e || a.b >= b.e) return false;
+  // A hardening finding is about the instruction, not a value: it never hides, or is hidden
+  // by, another finding on the same line, only a copy of itself.
+  if ((rules.rule(b.m.rule).HasTag("hardening") || rules.rule(a.m.rule).HasTag("hardening")) &&
+      (b.m.rule != a.m.rule || b.m.secret.Reveal() != a.m.secret.Reveal()))
+    return false;
   if (b.m.rule == a.m.rule) {  // one rule, one place: the scan's match, then a fact's
     if (b.raw != a.raw) return b.raw;
     if (b.m.field.empty() != a.m.field.empty()) return !b.m.field.empty();

@@ -1,6 +1,7 @@
 // docker compose files: services.*.environment and build.args (a mapping or a list of
 // KEY=VALUE), x- extension fields, YAML anchors, aliases and merge keys.
 #include "leakhound/analyzers.hpp"
+#include "hardening.hpp"
 #include "yaml_util.hpp"
 
 namespace leakhound {
@@ -96,6 +97,7 @@ Analysis AnalyzeCompose(std::string_view data) {
           });
         });
       });
+      CheckComposeHardening(doc, lines, &out);
     } catch (const YAML::Exception& e) {
       out.warnings.push_back({static_cast<uint64_t>(e.mark.line) + 1, "unexpected YAML: " + e.msg});
     }

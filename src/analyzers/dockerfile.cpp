@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "leakhound/analyzers.hpp"
+#include "dockerfile_parse.hpp"
 
 namespace leakhound {
 namespace {
@@ -18,12 +19,7 @@ namespace {
 // there, and no report may hold a finding's secret in full.
 const std::string kNamePrefix = "dockerfile:";
 
-struct Instruction {
-  std::string cmd;   // upper case
-  std::string args;  // continuation lines joined, heredoc bodies appended
-  uint64_t begin = 0, end = 0;
-  uint64_t first_line_end = 0;
-};
+using dockerfile::Instruction;
 
 std::string Upper(std::string_view s) {
   std::string out(s);
@@ -41,7 +37,10 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::vector<Instruction> Parse(std::string_view d, std::vector<AnalyzerWarning>* warnings) {
+}  // namespace
+
+std::vector<Instruction> dockerfile::Parse(std::string_view d,
+                                           std::vector<AnalyzerWarning>* warnings) {
   std::vector<Instruction> out;
   LineIndex lines(d);
   char escape = '\\';
@@ -135,8 +134,7 @@ std::vector<Instruction> Parse(std::string_view d, std::vector<AnalyzerWarning>*
   return out;
 }
 
-// Shell-like words: quotes removed, operators (> >> | && ; ||) as words of their own.
-std::vector<std::string> Words(std::string_view s) {
+std::vector<std::string> dockerfile::Words(std::string_view s) {
   std::vector<std::string> out;
   std::string cur;
   bool have = false;
@@ -176,12 +174,11 @@ std::vector<std::string> Words(std::string_view s) {
   return out;
 }
 
-bool IsOperator(const std::string& w) {
+bool dockerfile::IsOperator(const std::string& w) {
   return w == ">" || w == ">>" || w == "|" || w == "||" || w == "&&" || w == ";" || w == "&";
 }
 
-// The arguments of a JSON-form instruction, or nothing when it is in shell form.
-bool JsonArgs(const std::string& args, std::vector<std::string>* out) {
+bool dockerfile::JsonArgs(const std::string& args, std::vector<std::string>* out) {
   if (args.empty() || args[0] != '[') return false;
   const auto j = nlohmann::json::parse(args, nullptr, false);
   if (!j.is_array()) return false;
@@ -191,6 +188,12 @@ bool JsonArgs(const std::string& args, std::vector<std::string>* out) {
   }
   return true;
 }
+
+namespace {
+
+using dockerfile::IsOperator;
+using dockerfile::JsonArgs;
+using dockerfile::Words;
 
 bool IsSensitivePath(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
@@ -289,7 +292,8 @@ Analysis AnalyzeDockerfile(std::string_view d) {
   Analysis out;
   out.kind = FileKind::kDockerfile;
   std::vector<std::string> args;  // ARG names declared so far
-  for (const auto& in : Parse(d, &out.warnings)) {
+  const std::vector<Instruction> instructions = dockerfile::Parse(d, &out.warnings);
+  for (const auto& in : instructions) {
     std::vector<std::string> json;
     const bool is_json = JsonArgs(in.args, &json);
     auto fact = [&](const std::string& key, const std::string& value, const std::string& text) {
@@ -358,6 +362,7 @@ Analysis AnalyzeDockerfile(std::string_view d) {
       }
     }
   }
+  dockerfile::CheckHardening(instructions, &out);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -57,6 +58,7 @@ struct ScanCliOptions {
   bool quiet = false;
   int jobs = 0;
   size_t max_matches = ScanLimits{}.max_matches;
+  std::string checks;  // --checks; empty: the config's, else the command's default
 };
 
 void AddRuleOptions(CLI::App* cmd, RuleOptions* o) {
@@ -91,6 +93,10 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
   cmd->add_flag("--follow-symlinks", o->follow_symlinks, "Follow symbolic links")
       ->group("Scanning");
   cmd->add_flag("-q,--quiet", o->quiet, "No warnings on stderr while scanning")->group("Scanning");
+  cmd->add_option("--checks", o->checks,
+                  "Which checks run: secrets, hardening or both, comma-separated (default: "
+                  "secrets; secrets,hardening for `image`)")
+      ->type_name("LIST")->group("Scanning");
   if (!report_options) return;
   cmd->add_option("-f,--format", o->format, "Report format")
       ->check(CLI::IsMember({"human", "json", "jsonl", "sarif"}))->group("Report");
@@ -148,14 +154,20 @@ Config ResolveConfig(const RuleOptions& ro, const std::vector<std::string>& path
 
 struct ScanSetup {
   ScanOptions options;
+  Checks checks;
   std::unique_ptr<AllowList> allow;
   std::unique_ptr<PathMatcher> exclude;
   FsOptions fs;
 };
 
 // Options shared by every scanning command; keeps the allow-list and excludes alive.
-std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions& so) {
+std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions& so,
+                                     const char* default_checks = "secrets") {
   auto setup = std::make_unique<ScanSetup>();
+  // --checks, else the config's checks:, else the command's default.
+  setup->checks = ParseChecks(!so.checks.empty() ? std::vector<std::string>{so.checks}
+                              : !config.checks.empty() ? config.checks
+                                                       : std::vector<std::string>{default_checks});
   ScanOptions& options = setup->options;
   options.jobs = so.jobs;
   options.scan_binary = so.scan_binary;
@@ -185,14 +197,25 @@ void ApplyBaseline(Report* report, const std::string& baseline) {
   report->summary.findings_baselined = before - report->findings.size();
 }
 
-// Runs the sources; returns the report with the baseline applied.
+// Runs the sources; returns the report with `add` run on it (findings a source adds after the
+// scan), then the checks that are off and the baseline applied.
 Report RunSources(const RuleSet& rules, const ScanSetup& setup,
                   std::vector<std::unique_ptr<Source>>& sources, const std::string& baseline,
-                  std::ostream& err) {
+                  std::ostream& err, const std::function<void(Report*)>& add = nullptr) {
   ScanJob job(rules, setup.options);
   job.Run(sources, err);
   Report report = job.TakeReport();
+  if (add) add(&report);
   RedactAttributes(&report.findings);
+  // Hardening rules (tagged `hardening`) report only with --checks hardening; the others only
+  // with --checks secrets.
+  report.findings.erase(
+      std::remove_if(report.findings.begin(), report.findings.end(),
+                     [&](const Finding& f) {
+                       return rules.rule(f.rule).HasTag("hardening") ? !setup.checks.hardening
+                                                                     : !setup.checks.secrets;
+                     }),
+      report.findings.end());
   ApplyBaseline(&report, baseline);
   return report;
 }
@@ -367,7 +390,7 @@ int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCli
                  const RegistryCliOptions& rc, std::ostream& out, std::ostream& err) {
   const Config config = ResolveConfig(ro, {"."});
   auto rules = LoadRuleSet(ro, config, err);
-  auto setup = MakeSetup(config, so);
+  auto setup = MakeSetup(config, so, "secrets,hardening");
   ImageOptions options;
   options.image_ref = io.image_ref;
   options.platform = io.platform;
@@ -381,10 +404,13 @@ int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCli
   ImageSource* source = image.get();
   std::vector<std::unique_ptr<Source>> sources;
   sources.push_back(std::move(image));
-  Report report = RunSources(*rules, *setup, sources, so.baseline, err);
+  Report report = RunSources(*rules, *setup, sources, so.baseline, err, [&](Report* r) {
+    // The image hardening checks need every layer's whiteouts: after the scan.
+    if (setup->checks.hardening) AddImageCheckFindings(source->HardeningHits(), *rules, &r->findings);
+    source->Annotate(&r->findings);
+  });
   report.summary.errors.insert(report.summary.errors.begin(), registry_errors.begin(),
                                registry_errors.end());
-  source->Annotate(&report.findings);
   if (source->images() == 0 && report.summary.errors.empty())
     report.summary.errors.push_back(
         {io.path, "no image matched" + std::string(io.platform.empty() ? "" : " --platform " + io.platform) +

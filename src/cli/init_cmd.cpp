@@ -46,6 +46,10 @@ fail_on: low
 # Files (and git blobs) larger than this are skipped, and counted in the summary.
 # max_file_size: 10MB
 max_file_size: 100MB
+
+# Which checks run: secrets, hardening (Dockerfile, compose and image hardening checks) or both.
+# Left unset, each command uses its default: secrets for scan and git, both for image.
+# checks: [secrets, hardening]
 )";
   return text;
 }

@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,26 @@ std::vector<std::string> Strings(const YAML::Node& node, const std::string& what
 }
 
 }  // namespace
+
+Checks ParseChecks(const std::vector<std::string>& items) {
+  Checks c{false, false};
+  for (const auto& item : items) {
+    size_t start = 0;
+    while (start <= item.size()) {
+      const size_t comma = std::min(item.find(',', start), item.size());
+      std::string name = item.substr(start, comma - start);
+      name.erase(0, name.find_first_not_of(" \t"));
+      name.erase(name.find_last_not_of(" \t") + 1);
+      if (name == "secrets") c.secrets = true;
+      else if (name == "hardening") c.hardening = true;
+      else if (name == "all") c.secrets = c.hardening = true;
+      else throw ConfigError("checks: unknown check '" + name + "' (secrets, hardening, all)");
+      start = comma + 1;
+    }
+  }
+  if (!c.secrets && !c.hardening) throw ConfigError("checks: name secrets, hardening or both");
+  return c;
+}
 
 uint64_t ParseSize(const std::string& text) {
   size_t i = 0;
@@ -60,7 +81,7 @@ Config LoadConfigFile(const std::string& path) {
     if (root.IsNull()) return c;
     if (!root.IsMap()) throw ConfigError("expected a mapping at the top level");
     static const char* known[] = {"exclude_paths", "disable_rules", "rules_dirs", "rules",
-                                  "allow",         "fail_on",       "max_file_size"};
+                                  "allow",         "fail_on",       "max_file_size", "checks"};
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       bool ok = false;
@@ -90,6 +111,11 @@ Config LoadConfigFile(const std::string& path) {
       auto s = ParseSeverity(root["fail_on"].as<std::string>());
       if (!s) throw ConfigError("fail_on must be critical, high, medium, low or info");
       c.fail_on = s;
+    }
+    if (root["checks"]) {
+      if (root["checks"].IsScalar()) c.checks = {root["checks"].as<std::string>()};
+      else c.checks = Strings(root["checks"], "checks");
+      ParseChecks(c.checks);  // names them, or throws
     }
     if (root["max_file_size"]) c.max_file_size = ParseSize(root["max_file_size"].as<std::string>());
   } catch (const ConfigError& e) {

@@ -80,8 +80,12 @@ std::vector<Finding> FindingStore::Take() {
   }
   findings_.clear();
   location_keys_.clear();
-  const RuleSet& rules = *rules_;
-  std::sort(out.begin(), out.end(), [&](const Finding& a, const Finding& b) {
+  SortFindings(&out, *rules_);
+  return out;
+}
+
+void SortFindings(std::vector<Finding>* findings, const RuleSet& rules) {
+  std::sort(findings->begin(), findings->end(), [&](const Finding& a, const Finding& b) {
     const Rule& ra = rules.rule(a.rule);
     const Rule& rb = rules.rule(b.rule);
     if (ra.severity != rb.severity) return ra.severity > rb.severity;
@@ -93,7 +97,6 @@ std::vector<Finding> FindingStore::Take() {
     if (la.column != lb.column) return la.column < lb.column;
     return a.fingerprint < b.fingerprint;
   });
-  return out;
 }
 
 }  // namespace leakhound

@@ -5,6 +5,7 @@
 
 #include "leakhound/analyzers.hpp"
 #include "leakhound/blob_scanner.hpp"
+#include "leakhound/image_checks.hpp"
 #include "leakhound/secret.hpp"
 
 namespace leakhound {
@@ -26,6 +27,14 @@ void CheckExamples(const RuleSet& set, const Rule& rule, RuleCheckResult* result
   // An analyzer rule's example is a whole file of its kind.
   auto fires = [&](const std::string& text) {
     std::string error;
+    if (rule.analyzer == "image") {  // an image listing (image_checks.hpp)
+      ImageCheckInput in;
+      std::vector<ImageLayerFacts> layers;
+      if (!ParseImageListing(text, &in, &layers, &error)) return false;
+      const auto hits = CheckImage(in);
+      return std::any_of(hits.begin(), hits.end(),
+                         [&](const ImageCheckHit& h) { return h.rule_id == rule.id; });
+    }
     if (!scanner.ScanBuffer(text, &scan, &error)) return false;
     const uint32_t rule_index = static_cast<uint32_t>(idx);
     if (kind != FileKind::kNone) {

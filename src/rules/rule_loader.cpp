@@ -79,7 +79,8 @@ std::string RuleError::ToString() const {
 namespace {
 
 bool IsAnalyzerName(const std::string& name) {
-  return name == "dotenv" || name == "compose" || name == "dockerfile" || name == "kubernetes";
+  return name == "dotenv" || name == "compose" || name == "dockerfile" || name == "kubernetes" ||
+         name == "image";
 }
 
 bool ValidId(const std::string& id) {
@@ -138,7 +139,7 @@ Rule ParseRule(const YAML::Node& node) {
     r.analyzer = node["analyzer"].as<std::string>();
     if (!IsAnalyzerName(r.analyzer))
       throw std::runtime_error("unknown analyzer '" + r.analyzer +
-                               "' (dotenv, compose, dockerfile, kubernetes)");
+                               "' (dotenv, compose, dockerfile, kubernetes, image)");
     if (node["pattern"]) throw std::runtime_error("an analyzer rule has no pattern");
   } else {
     if (!node["pattern"] || !node["pattern"].IsScalar())

@@ -16,6 +16,7 @@
 
 #include "leakhound/image_store.hpp"
 #include "leakhound/layer_readers.hpp"
+#include "leakhound/image_checks.hpp"
 #include "leakhound/rule.hpp"
 #include "leakhound/secret.hpp"
 
@@ -308,10 +309,10 @@ struct LayerInfo {
   std::string member;   // where its bytes are in the store
   std::string digest;   // compressed blob digest (or the diff id for classic docker-archives)
   std::string created_by;
-  // Filled by the expander (one thread), read by Annotate after the scan.
-  std::unordered_set<std::string> paths;    // every entry it holds
-  std::unordered_set<std::string> deleted;  // whiteouts: paths it removes from lower layers
-  std::vector<std::string> opaque;          // directories it empties of lower layers' content
+  // Filled by the expander (one thread), read by Annotate and the image checks after the scan:
+  // paths, whiteouts, opaque directories, and the entries the hardening checks may report.
+  ImageLayerFacts fs;
+  std::vector<std::pair<std::string, std::string>> attributes;  // provenance, as queued
   bool read_ok = false;                     // read whole, without error
 };
 
@@ -321,6 +322,11 @@ struct Image {
   std::string platform;  // os/arch[/variant]
   std::string config_member;
   std::vector<size_t> layers;  // indexes into Impl::layers, in order
+  // For the image checks: the config's User (when it has one), labels, provenance.
+  bool has_user = false;
+  std::string user;
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<std::pair<std::string, std::string>> attributes;
 };
 
 bool IsNestedArchive(const std::string& path) {
@@ -455,16 +461,20 @@ class ImageSource::Impl::Expander : public BlobExpander {
       const std::string dir = slash == std::string::npos ? "" : name.substr(0, slash + 1);
       if (depth == 0) {
         if (base == ".wh..wh..opq") {
-          layer->opaque.push_back(dir);
+          layer->fs.opaque.push_back(dir);
           continue;
         }
         if (base.rfind(".wh.", 0) == 0) {
-          layer->deleted.insert(dir + base.substr(4));
+          layer->fs.deleted.insert(dir + base.substr(4));
           continue;
         }
         std::string entry_path = name;
         while (!entry_path.empty() && entry_path.back() == '/') entry_path.pop_back();
-        layer->paths.insert(entry_path);
+        const uint32_t mode = static_cast<uint32_t>(archive_entry_mode(e));
+        if (IsNotableImageEntry(entry_path, mode))
+          layer->fs.notable.push_back(
+              {entry_path, mode, static_cast<uint64_t>(std::max<la_int64_t>(0, archive_entry_size(e)))});
+        layer->fs.paths.insert(std::move(entry_path));
       }
       const auto type = archive_entry_filetype(e);
       if (type == AE_IFDIR) continue;
@@ -824,6 +834,13 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
         }
         return out;
       };
+      if (c.contains("User") && c["User"].is_string()) {
+        img.has_user = true;
+        img.user = c["User"].get<std::string>();
+      }
+      if (c.contains("Labels") && c["Labels"].is_object())
+        for (const auto& [k, v] : c["Labels"].items())
+          if (v.is_string()) img.labels.emplace_back(k, v.get<std::string>());
       if (c.contains("Env") && c["Env"].is_array())
         for (size_t k = 0; k < c["Env"].size(); ++k)
           if (c["Env"][k].is_string()) fact("Env[" + std::to_string(k) + "]", "ENV " + c["Env"][k].get<std::string>());
@@ -872,9 +889,9 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
         LayerRecord record;
         if (im.options.restore_layer && im.options.restore_layer(digest, &record)) {
           // Read in an earlier run: only what whiteouts need is brought back.
-          info.paths.insert(record.paths.begin(), record.paths.end());
-          info.deleted.insert(record.deleted.begin(), record.deleted.end());
-          info.opaque = std::move(record.opaque);
+          info.fs.paths.insert(record.paths.begin(), record.paths.end());
+          info.fs.deleted.insert(record.deleted.begin(), record.deleted.end());
+          info.fs.opaque = std::move(record.opaque);
           im.layers.push_back(std::move(info));
           ++im.restored;
           img.layers.push_back(slot);
@@ -892,6 +909,7 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
       }
       img.layers.push_back(slot);
     }
+    img.attributes = base;
     kept.push_back(std::move(img));
   }
   im.images = std::move(kept);
@@ -906,6 +924,7 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
   std::vector<size_t> order;
   for (auto& [slot, attrs] : to_queue) {
     order.push_back(slot);
+    im.layers[slot].attributes = attrs;
     expander->per_layer_[slot] = std::move(attrs);
   }
   im.queued = expander->per_layer_.size();
@@ -923,9 +942,9 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
         delete static_cast<char*>(p);
         const LayerInfo& layer = impl->layers[s];
         LayerRecord record;
-        record.paths.assign(layer.paths.begin(), layer.paths.end());
-        record.deleted.assign(layer.deleted.begin(), layer.deleted.end());
-        record.opaque = layer.opaque;
+        record.paths.assign(layer.fs.paths.begin(), layer.fs.paths.end());
+        record.deleted.assign(layer.fs.deleted.begin(), layer.fs.deleted.end());
+        record.opaque = layer.fs.opaque;
         try {
           impl->options.layer_done(layer.digest, layer.read_ok, record);
         } catch (...) {
@@ -944,15 +963,6 @@ void ImageSource::Annotate(std::vector<Finding>* findings) const {
       if (k == key) return v;
     return "";
   };
-  // Is `path` removed or replaced by layer slot `j`?
-  auto removes = [&](const LayerInfo& layer, const std::string& path) {
-    if (layer.paths.count(path) || layer.deleted.count(path)) return true;
-    for (size_t cut = path.find('/'); cut != std::string::npos; cut = path.find('/', cut + 1))
-      if (layer.deleted.count(path.substr(0, cut))) return true;
-    for (const auto& dir : layer.opaque)
-      if (path.rfind(dir, 0) == 0) return true;
-    return false;
-  };
   for (auto& f : *findings) {
     for (auto& l : f.locations) {
       if (l.origin.source != "image") continue;
@@ -965,7 +975,7 @@ void ImageSource::Annotate(std::vector<Finding>* findings) const {
         if (img.digest != digest || img.platform != platform) continue;
         std::string removed_in;
         for (size_t j = layer_no; j < img.layers.size(); ++j)  // layers after this one
-          if (removes(im.layers[img.layers[j]], path)) {
+          if (im.layers[img.layers[j]].fs.Removes(path)) {
             removed_in = std::to_string(j + 1);
             break;
           }
@@ -975,6 +985,24 @@ void ImageSource::Annotate(std::vector<Finding>* findings) const {
       }
     }
   }
+}
+
+std::vector<ImageCheckHit> ImageSource::HardeningHits() const {
+  std::vector<ImageCheckHit> hits;
+  for (const auto& img : impl_->images) {
+    ImageCheckInput in;
+    in.ref = img.ref;
+    in.has_user = img.has_user;
+    in.user = img.user;
+    in.labels = img.labels;
+    in.image_attributes = img.attributes;
+    for (size_t slot : img.layers) {
+      in.layers.push_back(&impl_->layers[slot].fs);
+      in.layer_attributes.push_back(impl_->layers[slot].attributes);
+    }
+    for (auto& h : CheckImage(in)) hits.push_back(std::move(h));
+  }
+  return hits;
 }
 
 bool ParseBuildArgs(std::string_view s, std::vector<BuildArg>* args, std::string* rest) {

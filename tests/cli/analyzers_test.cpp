@@ -162,7 +162,7 @@ TEST_CASE("analyzers: the same files inside an image layer give the same finding
   const std::string layout = dir.path() + "/layout";
   const auto made = RunShell("python3 " + Q(kFixtures + "/make_image.py") + " " + Q(layout));
   REQUIRE(made.code == 0);
-  const Run r = Leakhound("image " + Q(layout));
+  const Run r = Leakhound("image --checks secrets " + Q(layout));
   CHECK(r.code == 1);
   CHECK(Rows(r.report, "app/", "image") == Expected());
   for (const auto& f : r.report["findings"])

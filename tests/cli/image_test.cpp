@@ -169,7 +169,10 @@ struct Scan {
 };
 
 Scan RunImage(const std::string& path, const std::string& args, const std::string& format = "json") {
-  auto r = Sh(Quote(LEAKHOUND_BINARY) + " image " + Quote(path) + " " + args + " --format " + format);
+  // The secrets checks only: the hardening checks (on by default for images) have their own
+  // tests (hardening_test.cpp).
+  auto r = Sh(Quote(LEAKHOUND_BINARY) + " image " + Quote(path) + " --checks secrets " + args +
+              " --format " + format);
   Scan s{r.code, json(), r.out, r.err};
   if (format == "json") {
     try {

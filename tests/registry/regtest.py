@@ -119,6 +119,9 @@ def run(leakhound, args, stdin=None, env=None, timeout=300):
     e.setdefault("LEAKHOUND_RETRY_BACKOFF_MS", "20")
     if env:
         e.update(env)
+    if args and args[0] == "image" and "--checks" not in args:
+        # `image` runs the hardening checks by default; these tests are about secrets.
+        args = args + ["--checks", "secrets"]
     r = subprocess.run([leakhound] + args, input=stdin, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, env=e, timeout=timeout)
     return r

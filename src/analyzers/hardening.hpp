@@ -1,0 +1,13 @@
+// The compose hardening checks (hardening_compose.cpp), called by the compose analyzer for each
+// document; private to src/analyzers.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include "leakhound/analyzers.hpp"
+
+namespace leakhound {
+
+void CheckComposeHardening(const YAML::Node& doc, const LineIndex& lines, Analysis* out);
+
+}  // namespace leakhound

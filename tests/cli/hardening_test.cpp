@@ -1,0 +1,236 @@
+// The hardening checks end to end, through the real binary: the hardened Dockerfile and compose
+// file in tests/fixtures/hardening/good give no finding, the bad ones give exactly the expected
+// (rule id, line, field) rows; an OCI image written by tests/fixtures/hardening/make_image.py
+// gives exactly the expected image findings (a setuid file a later layer deletes does not fire;
+// caches deleted later still do); and the switches: off by default for `scan`, on by default
+// for `image`, --checks, the config's checks:, --disable-rule and baselines.
+// Run alone with: build/tests/cli_tests "hardening:*"
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <tuple>
+
+#include "test_support.hpp"
+
+using leakhound::testing::RunShell;
+using leakhound::testing::TempDir;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kBin = LEAKHOUND_BINARY;
+const std::string kFixtures = LEAKHOUND_SOURCE_DIR "/tests/fixtures/hardening";
+
+std::string Q(const std::string& s) { return "'" + s + "'"; }
+
+struct Run {
+  int code = -1;
+  json report;
+};
+
+Run Leakhound(const std::string& args, const std::string& cwd) {
+  const auto r = RunShell("cd " + Q(cwd) + " && " + Q(kBin) + " " + args + " --format json 2>/dev/null");
+  Run out;
+  out.code = r.code;
+  INFO(args << "\n" << r.out);
+  REQUIRE_NOTHROW(out.report = json::parse(r.out));
+  return out;
+}
+
+std::string Attr(const json& loc, const std::string& key) {
+  return loc.contains("attributes") && loc["attributes"].contains(key)
+             ? loc["attributes"][key].get<std::string>() : "";
+}
+
+// (rule id, path, line, field) for every location.
+using Row = std::tuple<std::string, std::string, int, std::string>;
+
+std::multiset<Row> Rows(const json& report) {
+  std::multiset<Row> rows;
+  for (const auto& f : report["findings"])
+    for (const auto& l : f["locations"])
+      rows.emplace(f["rule_id"], l["path"], l["line"].get<int>(), Attr(l, "field"));
+  return rows;
+}
+
+const std::multiset<Row>& BadRows() {
+  static const std::multiset<Row> rows = {
+      {"dockerfile.from_unpinned", "bad/Dockerfile", 1, "FROM"},
+      {"dockerfile.secret_arg", "bad/Dockerfile", 2, "ARG NPM_TOKEN"},
+      {"dockerfile.from_unpinned", "bad/Dockerfile", 5, "FROM"},
+      {"dockerfile.from_latest", "bad/Dockerfile", 5, "FROM"},
+      {"dockerfile.no_healthcheck", "bad/Dockerfile", 5, "FROM"},
+      {"dockerfile.add_url", "bad/Dockerfile", 6, "ADD"},
+      {"dockerfile.install_sudo_ssh", "bad/Dockerfile", 7, "RUN"},  // sudo
+      {"dockerfile.install_sudo_ssh", "bad/Dockerfile", 7, "RUN"},  // openssh-server
+      {"dockerfile.package_cache_left", "bad/Dockerfile", 7, "RUN"},
+      {"dockerfile.apt_no_recommends", "bad/Dockerfile", 7, "RUN"},
+      {"dockerfile.package_cache_left", "bad/Dockerfile", 8, "RUN"},  // apk add
+      {"dockerfile.package_cache_left", "bad/Dockerfile", 8, "RUN"},  // pip install
+      {"dockerfile.chmod_777", "bad/Dockerfile", 9, "RUN"},
+      {"dockerfile.expose_ssh", "bad/Dockerfile", 10, "EXPOSE"},
+      {"dockerfile.no_user", "bad/Dockerfile", 12, "USER"},
+      {"compose.no_cap_drop", "bad/docker-compose.yml", 2, "services.app"},
+      {"compose.no_read_only", "bad/docker-compose.yml", 2, "services.app"},
+      {"compose.no_new_privileges", "bad/docker-compose.yml", 2, "services.app"},
+      {"compose.no_pids_limit", "bad/docker-compose.yml", 2, "services.app"},
+      {"compose.no_resource_limits", "bad/docker-compose.yml", 2, "services.app"},
+      {"compose.privileged", "bad/docker-compose.yml", 4, "services.app.privileged"},
+      {"compose.cap_add", "bad/docker-compose.yml", 5, "services.app.cap_add"},
+      {"compose.network_mode_host", "bad/docker-compose.yml", 6, "services.app.network_mode"},
+      {"compose.docker_socket", "bad/docker-compose.yml", 8, "services.app.volumes"},
+      {"compose.no_cap_drop", "bad/docker-compose.yml", 9, "services.db"},
+      {"compose.no_read_only", "bad/docker-compose.yml", 9, "services.db"},
+      {"compose.no_new_privileges", "bad/docker-compose.yml", 9, "services.db"},
+      {"compose.no_pids_limit", "bad/docker-compose.yml", 9, "services.db"},
+      {"compose.no_resource_limits", "bad/docker-compose.yml", 9, "services.db"},
+      {"compose.database_port_published", "bad/docker-compose.yml", 12, "services.db.ports"},
+      {"compose.database_network_not_internal", "bad/docker-compose.yml", 14, "services.db.networks"},
+      {"compose.no_cap_drop", "bad/docker-compose.yml", 15, "services.cache"},
+      {"compose.no_read_only", "bad/docker-compose.yml", 15, "services.cache"},
+      {"compose.no_new_privileges", "bad/docker-compose.yml", 15, "services.cache"},
+      {"compose.no_pids_limit", "bad/docker-compose.yml", 15, "services.cache"},
+      {"compose.no_resource_limits", "bad/docker-compose.yml", 15, "services.cache"},
+      {"compose.default_network_only", "bad/docker-compose.yml", 15, "services.cache"},
+      {"compose.database_network_not_internal", "bad/docker-compose.yml", 15, "services.cache"},
+  };
+  return rows;
+}
+
+// (rule id, source, path, layer, visible) of an image finding's location.
+using ImageRow = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+
+std::set<ImageRow> ImageRows(const json& report) {
+  std::set<ImageRow> rows;
+  for (const auto& f : report["findings"])
+    for (const auto& l : f["locations"])
+      rows.emplace(f["rule_id"], l["source"], l["path"], Attr(l, "layer"), Attr(l, "visible"));
+  return rows;
+}
+
+const std::set<ImageRow> kImageRows = {
+    {"image.root_user", "image-config", "User", "", ""},
+    {"image.setuid_binary", "image", "usr/bin/passwd", "1", "true"},
+    {"image.setuid_binary", "image", "usr/bin/sudo", "1", "true"},
+    {"image.setuid_binary", "image", "usr/bin/wall", "1", "true"},
+    {"image.sshd_sudo", "image", "usr/bin/sudo", "1", "true"},
+    {"image.sshd_sudo", "image", "usr/sbin/sshd", "1", "true"},
+    {"image.package_manager_in_minimal", "image", "usr/bin/dpkg", "1", "true"},
+    {"image.world_writable", "image", "etc/app.conf", "1", "true"},
+    {"image.world_writable", "image", "srv/uploads", "1", "true"},
+    {"image.package_cache", "image", "var/cache/apt/archives/curl_7.88.1-10_amd64.deb", "2", "true"},
+    {"image.package_cache", "image",
+     "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", "2", "false"},
+    {"image.package_cache", "image", "root/.npm/_cacache/index-v5", "2", "false"},
+};
+
+std::string MakeImage(const TempDir& dir) {
+  const std::string layout = dir.path() + "/layout";
+  const auto made = RunShell("python3 " + Q(kFixtures + "/make_image.py") + " " + Q(layout));
+  REQUIRE(made.code == 0);
+  return layout;
+}
+
+}  // namespace
+
+TEST_CASE("hardening: the hardened Dockerfile and compose file give no finding") {
+  const Run r = Leakhound("scan --checks secrets,hardening good", kFixtures);
+  CHECK(r.code == 0);
+  CHECK(r.report["findings"].empty());
+  CHECK(r.report["summary"]["warnings"].empty());
+}
+
+TEST_CASE("hardening: the bad Dockerfile and compose file give exactly the expected findings") {
+  const Run r = Leakhound("scan --checks hardening bad", kFixtures);
+  CHECK(r.code == 1);
+  CHECK(Rows(r.report) == BadRows());
+  for (const auto& f : r.report["findings"]) {
+    CHECK(f.contains("remediation"));
+    // Findings about an instruction or a setting: the snippet shows the line as it is.
+    for (const auto& l : f["locations"])
+      CHECK(std::string(l["snippet"]).find("\xe2\x80\xa6") == std::string::npos);
+  }
+}
+
+TEST_CASE("hardening: off by default for scan; --checks and the config's checks: turn it on") {
+  TempDir dir;
+  fs::copy(kFixtures + "/bad", dir.path() + "/bad", fs::copy_options::recursive);
+  const Run plain = Leakhound("scan bad", dir.path());
+  CHECK(plain.code == 0);
+  CHECK(plain.report["findings"].empty());
+  {
+    std::ofstream(dir.path() + "/bad/.leakhound.yaml") << "checks: [secrets, hardening]\n";
+  }
+  const Run configured = Leakhound("scan bad", dir.path());
+  CHECK(Rows(configured.report) == BadRows());
+  // The command line wins over the config.
+  CHECK(Leakhound("scan --checks secrets bad", dir.path()).report["findings"].empty());
+  const auto bad_value = RunShell(Q(kBin) + " scan --checks hardnening " + Q(dir.path()) + " 2>&1");
+  CHECK(bad_value.code == 2);
+  CHECK(bad_value.out.find("unknown check 'hardnening'") != std::string::npos);
+}
+
+TEST_CASE("hardening: a rule can be disabled, and findings baselined") {
+  TempDir dir;
+  fs::copy(kFixtures + "/bad", dir.path() + "/bad", fs::copy_options::recursive);
+  const Run off = Leakhound("scan bad --checks hardening --disable-rule compose.no_read_only "
+                            "--disable-rule dockerfile.no_user", dir.path());
+  std::multiset<Row> want;
+  for (const auto& row : BadRows())
+    if (std::get<0>(row) != "compose.no_read_only" && std::get<0>(row) != "dockerfile.no_user")
+      want.insert(row);
+  CHECK(Rows(off.report) == want);
+  const auto created = RunShell("cd " + Q(dir.path()) + " && " + Q(kBin) +
+                                " baseline create --checks hardening -o base.txt bad 2>/dev/null");
+  REQUIRE(created.code == 0);
+  const Run baselined = Leakhound("scan --checks hardening --baseline base.txt bad", dir.path());
+  CHECK(baselined.code == 0);
+  CHECK(baselined.report["findings"].empty());
+  CHECK(baselined.report["summary"]["findings_baselined"].get<int>() > 30);
+}
+
+TEST_CASE("hardening: image checks are on by default and see the final filesystem") {
+  TempDir dir;
+  const std::string layout = MakeImage(dir);
+  const Run r = Leakhound("image " + Q(layout), dir.path());
+  CHECK(r.code == 1);
+  CHECK(ImageRows(r.report) == kImageRows);  // usr/bin/chsh: deleted in layer 3, not reported
+  for (const auto& f : r.report["findings"])
+    for (const auto& l : f["locations"]) {
+      CHECK(Attr(l, "image") == "shop/hardening:1");
+      if (f["rule_id"] == "image.package_cache" && Attr(l, "visible") == "false")
+        CHECK(Attr(l, "removed_in_layer") == "3");
+    }
+  // Only the secrets checks: nothing here.
+  const Run secrets = Leakhound("image --checks secrets " + Q(layout), dir.path());
+  CHECK(secrets.code == 0);
+  CHECK(secrets.report["findings"].empty());
+  // Disabled rules and info severity: setuid gone, and --fail-on medium ignores the rest below.
+  const Run off = Leakhound("image " + Q(layout) + " --disable-rule image.setuid_binary "
+                            "--disable-rule image.root_user --disable-rule image.world_writable",
+                            dir.path());
+  for (const auto& row : ImageRows(off.report)) {
+    CHECK(std::get<0>(row) != "image.setuid_binary");
+    CHECK(std::get<0>(row) != "image.root_user");
+  }
+  CHECK(RunShell(Q(kBin) + " image " + Q(layout) + " --fail-on medium --disable-rule "
+                 "image.setuid_binary --disable-rule image.root_user --disable-rule "
+                 "image.world_writable >/dev/null 2>&1").code == 0);
+}
+
+TEST_CASE("hardening: the rules are listed with their tag") {
+  const auto list = RunShell(Q(kBin) + " rules list --format json");
+  const json rules = json::parse(list.out);
+  size_t hardening = 0;
+  for (const auto& r : rules) {
+    const auto& tags = r["tags"];
+    if (std::find(tags.begin(), tags.end(), "hardening") == tags.end()) continue;
+    ++hardening;
+    CHECK(!r["remediation"].get<std::string>().empty());
+    CHECK(!r["analyzer"].get<std::string>().empty());
+  }
+  CHECK(hardening == 29);
+}
