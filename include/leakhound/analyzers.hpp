@@ -77,6 +77,8 @@ struct Analysis {
   std::vector<Fact> facts;
   std::vector<Flag> flags;
   std::vector<AnalyzerWarning> warnings;
+  // compose: the services' env_file references, as written (relative to the compose file).
+  std::vector<std::string> env_files;
 };
 
 Analysis AnalyzeDotenv(std::string_view data);
@@ -121,6 +123,8 @@ struct AnalyzedBlob {
   // For a .env file: each key whose value gave a finding, with that value (the "committed
   // .env" finding lists them).
   std::vector<std::pair<std::string, std::string>> dotenv_secrets;
+  // For a compose file: its env_file references (Analysis::env_files).
+  std::vector<std::string> env_files;
 };
 
 // Runs the analyzer of `kind` over `data`, scans its facts with `scanner`, and merges the

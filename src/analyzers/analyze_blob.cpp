@@ -84,6 +84,7 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
                  const AllowList* allow, std::vector<Match>* matches, AnalyzedBlob* out) {
   Analysis a = AnalyzeFile(kind, data);
   out->warnings = std::move(a.warnings);
+  out->env_files = std::move(a.env_files);
   if ((a.facts.empty() && a.flags.empty()) || matches->size() > kMaxMerged) return;
   const RuleSet& rules = scanner.rules();
   const LineIndex lines(data);

@@ -94,6 +94,17 @@ Analysis AnalyzeCompose(std::string_view data) {
           ForEachEntry(svc, [&](const std::string& k, const YAML::Node&, const YAML::Node& x) {
             if (k == "environment") w.Variables(x, base + ".environment");
             if (k == "build" && x.IsMap() && x["args"]) w.Variables(x["args"], base + ".build.args");
+            if (k == "env_file") {  // a path, a list of paths, or a list of {path: ...}
+              auto add = [&](const YAML::Node& n) {
+                const std::string p = n.IsMap() ? Scalar(n["path"]) : Scalar(n);
+                if (!p.empty()) out.env_files.push_back(p);
+              };
+              if (x.IsSequence()) {
+                for (const auto& item : x) add(item);
+              } else {
+                add(x);
+              }
+            }
           });
         });
       });

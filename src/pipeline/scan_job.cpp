@@ -102,7 +102,49 @@ struct ScanJob::State : public BlobSink {
   std::unordered_map<ContentKey, std::shared_ptr<CacheEntry>, ContentKeyHash> cache;
 
   FileKind KindOf(const Origin& origin) const {
-    return options.analyzers ? DetectFileKind(origin.path) : FileKind::kNone;
+    if (!options.analyzers) return FileKind::kNone;
+    for (const auto& [k, v] : origin.attributes)
+      if (k == "analyzed_as" && v == "dotenv") return FileKind::kDotenv;  // a compose env_file
+    return DetectFileKind(origin.path);
+  }
+
+  // A compose file's env_file references, on disk next to it: each that resolves inside a scan
+  // root, and is not named like a .env file (the walk analyzes those itself), is read and
+  // analyzed as a .env file, its location saying which compose file uses it.
+  void FollowEnvFiles(const Origin& compose, const std::vector<std::string>& refs,
+                      BlobScanner& scanner, BlobScanResult& result, ScanSummary& local) {
+    if (compose.source != "file" || options.fs_roots.empty()) return;
+    const size_t slash = compose.path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : compose.path.substr(0, slash);
+    for (const auto& ref : refs) {
+      if (ref.empty() || ref[0] == '/' || DetectFileKind(ref) == FileKind::kDotenv) continue;
+      const std::string path = dir + "/" + ref;
+      char real[PATH_MAX];
+      if (!::realpath(path.c_str(), real)) continue;  // not there: compose says so itself
+      const std::string r = real;
+      bool inside = false;
+      for (const auto& root : options.fs_roots)
+        inside = inside || r == root || r.rfind(root == "/" ? root : root + "/", 0) == 0;
+      if (!inside) continue;
+      struct stat st;
+      if (::stat(real, &st) != 0 || !S_ISREG(st.st_mode) ||
+          static_cast<uint64_t>(st.st_size) > std::min<uint64_t>(options.max_file_size, kMaxAnalyzedBytes))
+        continue;
+      const int fd = ::open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0) continue;
+      std::string data, error;
+      const bool ok = ReadAll(fd, static_cast<uint64_t>(st.st_size), &data, &error);
+      ::close(fd);
+      if (!ok) {
+        Error(path, error);
+        continue;
+      }
+      Origin origin;
+      origin.source = "file";
+      origin.path = path;
+      origin.attributes = {{"analyzed_as", "dotenv"}, {"env_file_of", compose.path}};
+      ScanBytes(origin, data, scanner, result, local);
+    }
   }
 
   // Returns the entry for `key` and whether the caller now owns (must scan and Publish) it.
@@ -257,6 +299,7 @@ struct ScanJob::State : public BlobSink {
     Finish(origin, result, local, /*record=*/false);
     Publish(entry, result.matches, std::move(analyzed.dotenv_secrets));
     RecordEntry(origin, Await(entry));
+    if (!analyzed.env_files.empty()) FollowEnvFiles(origin, analyzed.env_files, scanner, result, local);
   }
 
   // Bytes of unknown id: hash them, then scan unless the same content was seen. The cheap

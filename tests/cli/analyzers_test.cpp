@@ -226,3 +226,43 @@ TEST_CASE("analyzers: their rules are listed, can be disabled and baselined") {
   CHECK(after.report["findings"].empty());
   CHECK(after.report["summary"]["findings_baselined"] == Expected().size());
 }
+
+TEST_CASE("analyzers: a compose file's env_file references are analyzed as .env files, inside the scan root only") {
+  leakhound::testing::FakeSecrets fake(77);
+  const std::string inside = fake.Base62(24), extra = fake.Base62(24), outside = fake.Base62(24);
+  TempDir dir;
+  const std::string root = dir.path() + "/proj";
+  dir.Write("proj/compose.yaml",
+            "services:\n"
+            "  web:\n"
+            "    image: nginx@sha256:" + std::string(64, 'a') + "\n"
+            "    env_file:\n"
+            "      - config/web.vars\n"
+            "      - path: config/extra.vars\n"
+            "        required: false\n"
+            "      - ../outside.vars\n"
+            "      - config/missing.vars\n");
+  dir.Write("proj/config/web.vars", "# fake, generated\nDB_PASSWORD=" + inside + "\n");
+  dir.Write("proj/config/extra.vars", "API_TOKEN=\"" + extra + "\"\n");
+  dir.Write("outside.vars", "DB_PASSWORD=" + outside + "\n");
+  const Run run = Leakhound("scan --checks secrets " + Q(root));
+  CHECK(run.code == 1);
+  std::set<std::tuple<std::string, std::string, int, std::string, std::string>> got;
+  for (const auto& f : run.report["findings"])
+    for (const auto& l : f["locations"]) {
+      CHECK(l["path"].get<std::string>().find("outside") == std::string::npos);
+      // The walk also scans the .vars files as plain files (generic rules); what the env_file
+      // references add are the .env analyses.
+      if (!Attr(l, "env_file_of").empty())
+        got.emplace(f["rule_id"], l["path"], l["line"].get<int>(), Attr(l, "field"),
+                    Attr(l, "env_file_of"));
+    }
+  const std::string compose = root + "/compose.yaml";
+  const std::set<std::tuple<std::string, std::string, int, std::string, std::string>> want = {
+      {"dotenv.secret", root + "/config/web.vars", 2, "DB_PASSWORD", compose},
+      {"dotenv.secret", root + "/config/extra.vars", 1, "API_TOKEN", compose},
+  };
+  CHECK(got == want);  // nothing from ../outside.vars, no error for the missing one
+  const std::string text = run.report.dump() + run.err;
+  for (const auto& s : {inside, extra, outside}) CHECK(text.find(s) == std::string::npos);
+}
