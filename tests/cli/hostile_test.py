@@ -133,6 +133,29 @@ def sparse_4g_file(tmp):
 
 
 @case
+def one_gigabyte_line(tmp):
+    """A single 1 GB line (a sparse file: no newline anywhere) with a secret 600 MB in: found at
+    line 1 and the right column, in bounded memory (scanned in overlapping chunks)."""
+    d = os.path.join(tmp, "oneline")
+    os.mkdir(d)
+    token = SECRETS.github()
+    offset = 600 << 20
+    with open(os.path.join(d, "line.bin"), "wb") as f:
+        f.truncate(1 << 30)
+        f.seek(offset)
+        f.write(f" token={token} ".encode())
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", BIN, "scan", d, "--scan-binary", "--max-file-size",
+                        "2GB", "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=300)
+    rss_kb = int(p.stderr.decode().strip().splitlines()[-1])
+    rep = json.loads(p.stdout)
+    locs = [(l["line"], l["column"]) for f in rep["findings"] if f["rule_id"] == "github.pat"
+            for l in f["locations"]]
+    check(locs == [(1, offset + len(" token=") + 1)], f"want line 1, column {offset + 8}: {locs}")
+    check(rss_kb < 300 * 1024, f"peak RSS {rss_kb} KB for one 1 GB line")
+
+
+@case
 def names_with_newlines_and_invalid_utf8(tmp):
     """File names with a newline, a tab, an escape sequence and invalid UTF-8, holding a
     secret: every report format stays valid, and the human report prints no raw control bytes."""
