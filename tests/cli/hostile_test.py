@@ -27,6 +27,9 @@ import make_images as mi  # noqa: E402
 
 BIN = None
 SECRETS = mi.Secrets(None)
+# Under AddressSanitizer (make test-asan) memory is shadowed and freed blocks are quarantined, so
+# the peak-RSS bounds are checked in the normal build only.
+RSS_LIMIT_KB = None if os.environ.get("ASAN_OPTIONS") else 300 * 1024
 CASES = []
 
 
@@ -152,7 +155,7 @@ def one_gigabyte_line(tmp):
     locs = [(l["line"], l["column"]) for f in rep["findings"] if f["rule_id"] == "github.pat"
             for l in f["locations"]]
     check(locs == [(1, offset + len(" token=") + 1)], f"want line 1, column {offset + 8}: {locs}")
-    check(rss_kb < 300 * 1024, f"peak RSS {rss_kb} KB for one 1 GB line")
+    check(RSS_LIMIT_KB is None or rss_kb < RSS_LIMIT_KB, f"peak RSS {rss_kb} KB for one 1 GB line")
 
 
 @case
@@ -373,7 +376,7 @@ def gzip_bomb_layer(tmp):
     check(any(f["rule_id"] == "github.pat" for f in rep["findings"]), "the next layer was not scanned")
     s = rep["summary"]["skipped"]
     check(s["too_large"] + s["binary"] == 1, f"the 1 GB file was not skipped: {s}")
-    check(rss_kb < 300 * 1024, f"peak RSS {rss_kb} KB on a 1 GB bomb")
+    check(RSS_LIMIT_KB is None or rss_kb < RSS_LIMIT_KB, f"peak RSS {rss_kb} KB on a 1 GB bomb")
     del t0
 
 
