@@ -89,7 +89,7 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
   cmd->add_option("--max-matches", o->max_matches,
                   "Stop checking a file after this many matches (default 10000; the file is "
                   "named in a warning and counted as truncated)")
-      ->check(CLI::PositiveNumber)->group("Scanning");
+      ->check(CLI::PositiveNumber)->type_name("N")->group("Scanning");
   cmd->add_flag("--follow-symlinks", o->follow_symlinks, "Follow symbolic links")
       ->group("Scanning");
   cmd->add_flag("-q,--quiet", o->quiet, "No warnings on stderr while scanning")->group("Scanning");
