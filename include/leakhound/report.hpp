@@ -57,6 +57,11 @@ void WriteReport(const Report& report, ReportFormat format, const ReportOptions&
                  std::ostream& out);
 
 // Baselines: a sorted text file, one "<fingerprint> <rule id>" a line, '#' comments.
+// Writes a report file (or a registry audit's stats) with mode 0600: a report names where secrets
+// are, and with --show-secrets holds them. An existing regular file is tightened too (never
+// /dev/null or a pipe). Throws ConfigError naming the file.
+void WritePrivateFile(const std::string& path, const std::string& data);
+
 std::string FormatBaseline(const std::vector<Finding>& findings, const RuleSet& rules);
 // Reads the fingerprints of a baseline file; throws ConfigError naming the file on a bad line.
 std::vector<std::string> LoadBaseline(const std::string& path);

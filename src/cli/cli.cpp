@@ -234,24 +234,6 @@ Report RunScan(const RuleSet& rules, const Config& config, const ScanCliOptions&
   return RunSources(rules, *setup, sources, so.baseline, err);
 }
 
-// Writes a report: mode 0600 (a report names where secrets are, and with --show-secrets holds
-// them), tightened on an existing regular file too (never on /dev/null or a pipe).
-void WritePrivateFile(const std::string& path, const std::string& data) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw ConfigError(path + ": cannot write the report: " + std::strerror(errno));
-  struct stat st;
-  bool ok = ::fstat(fd, &st) == 0;
-  if (ok && S_ISREG(st.st_mode) && (st.st_mode & 077)) ok = ::fchmod(fd, 0600) == 0;
-  for (size_t off = 0; ok && off < data.size();) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) off += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) ok = false;
-  if (!ok) throw ConfigError(path + ": write failed: " + std::strerror(errno));
-}
-
 // Writes the report as asked and turns it into an exit code.
 int WriteAndExit(const Report& report, const RuleSet& rules, const Config& config,
                  const ScanCliOptions& so, std::ostream& out, std::ostream& err) {
@@ -445,9 +427,7 @@ int ReportMergeCommand(const std::vector<std::string>& files, const std::string&
   if (output.empty() || output == "-") {
     out << merged;
   } else {
-    std::ofstream file(output, std::ios::binary);
-    file << merged;
-    if (!file) throw ConfigError(output + ": cannot write the report");
+    WritePrivateFile(output, merged);
   }
   return kExitClean;
 }

@@ -477,9 +477,7 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
       {"seconds", secs},
   };
   if (!o.stats_path.empty()) {
-    std::ofstream f(o.stats_path);
-    f << stats.dump(2) << "\n";
-    if (!f) throw ConfigError(o.stats_path + ": cannot write");
+    WritePrivateFile(o.stats_path, stats.dump(2) + "\n");  // per-image findings: private
   }
   if (!o.quiet) {
     err << "leakhound: registry " << client->host() << ": " << repos.size() << " repositories, "
