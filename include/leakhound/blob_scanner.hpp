@@ -69,7 +69,6 @@ struct BlobScanResult {
   uint64_t suppressed = 0;  // given way to a higher-priority rule's match of the same secret
   std::vector<uint32_t> suppressed_rules;  // the rules of those matches (for `rules check`)
   bool truncated = false;   // a per-blob limit was hit
-  BlobId id;
 };
 
 class BlobScanner {
@@ -83,7 +82,7 @@ class BlobScanner {
   enum class FileStatus { kScanned, kBinary, kError };
   // Reads an open file of `size` bytes (as stat said) and scans it: whole when it fits in one
   // chunk, else chunk by chunk, so memory stays bounded. With `skip_binary`, a file whose first
-  // 8 KiB hold a NUL is not scanned (kBinary). Sets result->id and result->bytes. A file that
+  // 8 KiB hold a NUL is not scanned (kBinary). Sets result->bytes. A file that
   // is shorter than `size` when read is scanned as read.
   FileStatus ScanFile(int fd, uint64_t size, bool skip_binary, BlobScanResult* result,
                       std::string* error);

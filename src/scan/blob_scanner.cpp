@@ -127,7 +127,6 @@ void Reset(BlobScanResult* r) {
   r->allowed = 0;
   r->suppressed = 0;
   r->truncated = false;
-  r->id = BlobId{};
 }
 }  // namespace
 
@@ -170,15 +169,12 @@ BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t siz
     buffer_.resize(got_total);
     if (skip_binary && LooksBinary(buffer_)) return FileStatus::kBinary;
     if (!ScanBuffer(buffer_, result, error)) return FileStatus::kError;
-    result->id = ComputeBlobId(buffer_);  // after ScanBuffer, which resets the result
     return FileStatus::kScanned;
   }
 
   // Large: chunks of `chunk` new bytes, each scanned with the last `overlap` bytes of the
   // previous one in front, so a secret that straddles a boundary is still seen whole.
   const uint64_t overlap = options_.chunk_overlap;
-  BlobIdHasher hasher;
-  hasher.Begin(size);
   uint64_t base = 0;       // blob offset of buffer_[0]
   uint64_t line_base = 0;  // newlines before buffer_[0]
   uint64_t line_start = 0; // blob offset where the line holding buffer_[0] starts
@@ -205,7 +201,6 @@ BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t siz
     if (total == 0 && skip_binary && LooksBinary(std::string_view(buffer_.data(), filled)))
       return FileStatus::kBinary;
     const std::string_view data(buffer_.data(), kept + filled);
-    hasher.Update(data.substr(kept));
     if (!scanner_.Scan(data, &raw_, &stats_, error)) return FileStatus::kError;
     Collect(data, base, line_base, line_start, total, result);
     total += filled;
@@ -220,7 +215,6 @@ BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t siz
     if (filled < want) break;
   }
   result->bytes = total;
-  result->id = hasher.Finish();
   result->truncated = result->truncated || stats_.truncated;
   std::string().swap(buffer_);  // do not hold a large buffer between files
   return FileStatus::kScanned;

@@ -185,7 +185,6 @@ TEST_CASE("Chunked scanning finds exactly what a whole-buffer scan finds") {
         CHECK(result.matches[i].column == whole[i].column);
         CHECK(result.matches[i].secret == whole[i].secret);
       }
-      CHECK(result.id == ComputeBlobId(text));
       CHECK(result.bytes == text.size());
     }
   }
@@ -252,7 +251,7 @@ rules:
   CHECK(result.suppressed == 1);
 }
 
-TEST_CASE("A reused result does not carry counts or ids over") {
+TEST_CASE("A reused result does not carry counts over") {
   FakeSecrets fake(12);
   const std::string tok = fake.GithubToken();
   BlobScanner scanner(EngineRules(), BlobScanOptions{});
@@ -269,7 +268,7 @@ TEST_CASE("A reused result does not carry counts or ids over") {
   const int fd = ::open(path.c_str(), O_RDONLY);
   REQUIRE(scanner.ScanFile(fd, 43 + 2, true, &result, &error) == BlobScanner::FileStatus::kScanned);
   ::close(fd);
-  CHECK(result.id == ComputeBlobId("x " + tok + "\n"));
+  CHECK(result.bytes == ("x " + tok + "\n").size());  // as read, not as announced
   CHECK(result.matches.size() == 1);
 }
 
