@@ -37,6 +37,19 @@ class ImageStore {
   virtual bool ReadManifest(const std::string& name, std::string* out, std::string* error) const {
     return ReadSmall(name, out, error);
   }
+
+  // A store that finds its images one at a time (a registry resolving tags over the network)
+  // hands them out as they arrive instead of through an index.json, so that the first image's
+  // layers are scanned while the next manifests are still on their way.
+  struct NamedImage {
+    std::string name;        // as shown in reports ("host/repo:tag")
+    std::string descriptor;  // an OCI descriptor (JSON) of its manifest or index
+    std::string error;       // set instead when the image could not be resolved
+  };
+  virtual bool Streams() const { return false; }
+  // Blocks until the next image is resolved; false when there are no more. Called from one
+  // thread, in the order the images were asked for.
+  virtual bool NextImage(NamedImage* out) { return false; }
 };
 
 }  // namespace leakhound

@@ -22,9 +22,10 @@ namespace leakhound {
 std::unique_ptr<ByteReader> OpenLayerStream(std::unique_ptr<ByteReader> raw, std::string* error,
                                             bool* compressed = nullptr);
 
-// Runs `inner` on a thread of its own, `depth` chunks of `chunk` bytes ahead of the reader.
-// Finish() stops the thread, then calls inner's Finish (a registry blob checks its digest).
+// Runs `inner` on a thread of its own (named `name`, as `top -H` shows it), `depth` chunks of
+// `chunk` bytes ahead of the reader. Finish() stops the thread, then calls inner's Finish (a
+// registry blob checks its digest).
 std::unique_ptr<ByteReader> Prefetch(std::unique_ptr<ByteReader> inner, size_t chunk = 1 << 20,
-                                     size_t depth = 4);
+                                     size_t depth = 4, const char* name = "lh-inflate");
 
 }  // namespace leakhound

@@ -11,12 +11,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "leakhound/image_store.hpp"
@@ -127,21 +129,24 @@ class RegistryClient {
   RegistryStats stats_;
 };
 
-// An ImageStore over a registry: a synthetic index.json naming the given images (repo and tag
-// or digest, resolved by Resolve()), manifests from /manifests/, configs and layers from
-// /blobs/, each fetched from a repository known to hold it.
+// An ImageStore over a registry: the given images (repo and tag or digest) are resolved by a
+// few threads at once (on a registry of many small images the round trips, not the bytes, take
+// the time) and handed out in order by NextImage() as soon as each one's manifest (and, for an
+// index, its image manifests) and config are in; manifests come from /manifests/, configs and
+// layers from /blobs/, each fetched from a repository known to hold it.
 class RegistryStore : public ImageStore {
  public:
   struct Wanted {
     std::string repo, reference;  // tag or digest
   };
   RegistryStore(std::shared_ptr<RegistryClient> client, std::vector<Wanted> images);
-  // Fetches every wanted image's top manifest; images that fail are dropped, their errors
-  // returned as (display name, message).
-  std::vector<std::pair<std::string, std::string>> Resolve();
-  // For each wanted image resolved: display name and manifest digest.
-  std::vector<std::pair<std::string, std::string>> Resolved() const;
+  ~RegistryStore() override;  // stops and joins the resolving threads
 
+  // Images handed out so far by NextImage() and resolved (for progress lines; any thread).
+  size_t resolved() const;
+
+  bool Streams() const override { return true; }
+  bool NextImage(NamedImage* out) override;
   std::unique_ptr<ByteReader> OpenRaw(const std::string& name, std::string* error) const override;
   bool Exists(const std::string& name) const override;
   bool ReadSmall(const std::string& name, std::string* out, std::string* error) const override;
@@ -149,14 +154,23 @@ class RegistryStore : public ImageStore {
 
  private:
   static constexpr size_t kFetchThreads = 8;
+  struct Result {
+    std::string display, body, media, digest, error;
+    bool done = false;
+  };
+  void Start();
+  void Fetch();  // a resolving thread: claims images in order until none is left
   std::string RepoFor(const std::string& digest) const;
   void Prefetch(const std::string& repo, const std::string& text, int depth) const;
   void Learn(const std::string& repo, const std::string& manifest_text) const;
 
   std::shared_ptr<RegistryClient> client_;
   std::vector<Wanted> wanted_;
-  std::string index_;
-  std::vector<std::pair<std::string, std::string>> resolved_;
+  std::vector<Result> results_;  // one per wanted image; guarded by mu_ once threads run
+  size_t next_fetch_ = 0, next_out_ = 0, resolved_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+  std::condition_variable done_cv_;
   mutable std::mutex mu_;
   mutable std::map<std::string, std::string> manifests_;  // digest -> text
   mutable std::map<std::string, std::string> repo_of_;    // digest -> a repository holding it

@@ -29,10 +29,9 @@ void AddRegistryCliOptions(CLI::App* cmd, RegistryCliOptions* o);
 RegistryOptions MakeRegistryOptions(const RegistryCliOptions& o, std::istream& in);
 
 // `image REF`: when `text` is not a file and parses as a registry reference, an ImageSource over
-// the registry (errors resolving it go to `errors`); else null.
+// the registry (an image that cannot be resolved is a scan error); else null.
 std::unique_ptr<ImageSource> OpenRegistryImage(const std::string& text, const RegistryCliOptions& o,
-                                               const ImageOptions& options, std::istream& in,
-                                               std::vector<ScanIssue>* errors);
+                                               const ImageOptions& options, std::istream& in);
 
 // `registry URL` flags (audit scope, state, sharding) into `o`.
 struct AuditCliOptions {

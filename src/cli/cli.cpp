@@ -382,8 +382,7 @@ int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCli
   if (!io.max_archive_bytes.empty()) options.max_nested_bytes = ParseSize(io.max_archive_bytes);
   options.max_file_size = setup->options.max_file_size;
   // A registry reference (REGISTRY/REPO:TAG or @sha256:...) when it names no file.
-  std::vector<ScanIssue> registry_errors;
-  auto image = OpenRegistryImage(io.path, rc, options, std::cin, &registry_errors);
+  auto image = OpenRegistryImage(io.path, rc, options, std::cin);
   if (!image) image = std::make_unique<ImageSource>(io.path, options);
   ImageSource* source = image.get();
   std::vector<std::unique_ptr<Source>> sources;
@@ -393,8 +392,6 @@ int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCli
     if (setup->checks.hardening) AddImageCheckFindings(source->HardeningHits(), *rules, &r->findings);
     source->Annotate(&r->findings);
   });
-  report.summary.errors.insert(report.summary.errors.begin(), registry_errors.begin(),
-                               registry_errors.end());
   if (source->images() == 0 && report.summary.errors.empty())
     report.summary.errors.push_back(
         {io.path, "no image matched" + std::string(io.platform.empty() ? "" : " --platform " + io.platform) +

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -497,7 +498,11 @@ void ScanJob::Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& l
                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   s.workers = static_cast<size_t>(jobs);
   std::vector<std::thread> workers;
-  for (int i = 0; i < jobs; ++i) workers.emplace_back([&s] { s.Worker(); });
+  for (int i = 0; i < jobs; ++i)
+    workers.emplace_back([&s] {
+      ::pthread_setname_np(::pthread_self(), "lh-scan");
+      s.Worker();
+    });
   for (auto& source : sources) {
     if (s.Cancelled()) break;
     // A source that throws (malformed input it did not expect) must not leave the workers

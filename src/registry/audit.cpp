@@ -294,8 +294,9 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
     for (const auto& t : chosen) wanted.push_back({r, t});
   }
 
+  // Resolved while the scan runs: the first image's layers start as soon as its own manifest
+  // and config are in; an image that cannot be resolved is reported as a scan error.
   auto store = std::make_shared<RegistryStore>(client, wanted);
-  for (auto& [name, message] : store->Resolve()) errors.push_back({name, message});
 
   std::unique_ptr<State> state;
   if (!o.state_path.empty()) state = std::make_unique<State>(o.state_path, rules.digest(), o.rescan, err);
@@ -358,7 +359,7 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
         const uint64_t done = layers_done + layers_failed;
         const uint64_t bytes = client->stats().bytes;
         std::string line = "registry: " + std::to_string(repos.size()) + " repos, " +
-                           std::to_string(store->Resolved().size()) + " images, layers " +
+                           std::to_string(store->resolved()) + " images, layers " +
                            std::to_string(done) + "/" + (total ? std::to_string(total) : "?") +
                            ", " + HumanBytes(static_cast<double>(bytes)) + " (" +
                            HumanBytes(bytes / std::max(secs, 0.001)) + "/s), " +

@@ -63,8 +63,7 @@ RegistryOptions MakeRegistryOptions(const RegistryCliOptions& o, std::istream& i
 }
 
 std::unique_ptr<ImageSource> OpenRegistryImage(const std::string& text, const RegistryCliOptions& o,
-                                               const ImageOptions& options, std::istream& in,
-                                               std::vector<ScanIssue>* errors) {
+                                               const ImageOptions& options, std::istream& in) {
   struct stat st;
   if (::stat(text.c_str(), &st) == 0) return nullptr;
   ImageReference ref;
@@ -82,7 +81,6 @@ std::unique_ptr<ImageSource> OpenRegistryImage(const std::string& text, const Re
   auto client = std::make_shared<RegistryClient>(scheme + "://" + ref.host, std::move(ropts));
   auto store = std::make_shared<RegistryStore>(
       client, std::vector<RegistryStore::Wanted>{{ref.repo, ref.digest.empty() ? ref.tag : ref.digest}});
-  for (auto& [name, message] : store->Resolve()) errors->push_back({name, message});
   return std::make_unique<ImageSource>(store, ref.Display(), options);
 }
 

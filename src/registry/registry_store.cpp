@@ -1,8 +1,11 @@
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "leakhound/layer_readers.hpp"
 #include "leakhound/registry.hpp"
 
 namespace leakhound {
@@ -37,54 +40,87 @@ void RegistryStore::Learn(const std::string& repo, const std::string& text) cons
   if (j.contains("config")) note(j["config"]);
 }
 
-std::vector<std::pair<std::string, std::string>> RegistryStore::Resolve() {
-  // Manifests (and, for an index, its image manifests) and configs are fetched by a few threads
-  // at once: on a registry of many small images the round trips, not the bytes, take the time.
-  struct Result {
-    std::string display, body, media, digest, error;
-  };
-  std::vector<Result> results(wanted_.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next++) < wanted_.size();) {
-      const auto& w = wanted_[i];
-      Result& r = results[i];
-      const bool by_digest = w.reference.rfind("sha256:", 0) == 0;
-      r.display = client_->host() + "/" + w.repo + (by_digest ? "@" : ":") + w.reference;
-      if (!client_->GetManifest(w.repo, w.reference, &r.body, &r.media, &r.digest, &r.error))
-        continue;
+RegistryStore::~RegistryStore() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  done_cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void RegistryStore::Start() {
+  if (!threads_.empty() || wanted_.empty()) return;
+  results_.resize(wanted_.size());
+  const size_t n = std::min<size_t>(kFetchThreads, wanted_.size());
+  for (size_t t = 0; t < n; ++t)
+    threads_.emplace_back([this] {
+      ::pthread_setname_np(::pthread_self(), "lh-resolve");
+      Fetch();
+    });
+}
+
+void RegistryStore::Fetch() {
+  const std::atomic<bool>* cancel = client_->options().cancel;
+  for (;;) {
+    size_t i;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (cancel && cancel->load()) stop_ = true;
+      if (stop_ || next_fetch_ >= wanted_.size()) break;
+      i = next_fetch_++;
+    }
+    const Wanted& w = wanted_[i];
+    Result r;
+    const bool by_digest = w.reference.rfind("sha256:", 0) == 0;
+    r.display = client_->host() + "/" + w.repo + (by_digest ? "@" : ":") + w.reference;
+    if (client_->GetManifest(w.repo, w.reference, &r.body, &r.media, &r.digest, &r.error)) {
       {
         std::lock_guard<std::mutex> lock(mu_);
         Learn(w.repo, r.body);
         repo_of_.emplace(r.digest, w.repo);
         manifests_[r.digest] = r.body;
       }
+      // An index's image manifests and every image's config, before the image is handed out.
       Prefetch(w.repo, r.body, 0);
     }
-  };
-  const size_t n = std::min<size_t>(kFetchThreads, wanted_.size());
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
-
-  std::vector<std::pair<std::string, std::string>> errors;
-  json index = {{"schemaVersion", 2}, {"mediaType", "application/vnd.oci.image.index.v1+json"},
-                {"manifests", json::array()}};
-  for (auto& r : results) {
-    if (!r.error.empty()) {
-      errors.emplace_back(r.display, r.error);
-      continue;
+    r.done = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      results_[i] = std::move(r);
     }
-    index["manifests"].push_back(
-        {{"mediaType", r.media},
-         {"digest", r.digest},
-         {"size", r.body.size()},
-         {"annotations", {{"org.opencontainers.image.ref.name", r.display}}}});
-    resolved_.emplace_back(r.display, r.digest);
+    done_cv_.notify_all();
   }
-  index_ = index.dump();
-  return errors;
+  done_cv_.notify_all();  // a reader may wait for an image no thread will fetch now
+}
+
+bool RegistryStore::NextImage(NamedImage* out) {
+  Start();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (next_out_ >= wanted_.size()) return false;
+  const size_t i = next_out_;
+  done_cv_.wait(lock, [&] { return results_[i].done || (stop_ && i >= next_fetch_); });
+  if (!results_[i].done) return false;  // stopped (interrupted) before this image was asked
+  ++next_out_;
+  Result r = std::move(results_[i]);
+  results_[i] = Result{};
+  results_[i].done = true;
+  out->name = r.display;
+  out->error = r.error;
+  out->descriptor.clear();
+  if (!r.error.empty()) return true;
+  ++resolved_;
+  out->descriptor = json{{"mediaType", r.media},
+                         {"digest", r.digest},
+                         {"size", r.body.size()},
+                         {"annotations", {{"org.opencontainers.image.ref.name", r.display}}}}
+                        .dump();
+  return true;
+}
+
+size_t RegistryStore::resolved() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return resolved_;
 }
 
 // Fetches what ImageSource will ask for next: an index's manifests, an image's config. Errors
@@ -125,10 +161,6 @@ void RegistryStore::Prefetch(const std::string& repo, const std::string& text, i
   }
 }
 
-std::vector<std::pair<std::string, std::string>> RegistryStore::Resolved() const {
-  return resolved_;
-}
-
 std::string RegistryStore::RepoFor(const std::string& digest) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = repo_of_.find(digest);
@@ -136,14 +168,11 @@ std::string RegistryStore::RepoFor(const std::string& digest) const {
   return wanted_.empty() ? "" : wanted_.front().repo;
 }
 
-bool RegistryStore::Exists(const std::string& name) const { return name == "index.json"; }
+// Nothing is listed: images come from NextImage().
+bool RegistryStore::Exists(const std::string&) const { return false; }
 
 bool RegistryStore::ReadSmall(const std::string& name, std::string* out,
                               std::string* error) const {
-  if (name == "index.json") {
-    *out = index_;
-    return true;
-  }
   const std::string digest = DigestOfMember(name);
   if (digest.empty()) {
     *error = name + ": not in a registry";
@@ -191,7 +220,11 @@ std::unique_ptr<ByteReader> RegistryStore::OpenRaw(const std::string& name,
     *error = name + ": not in a registry";
     return nullptr;
   }
-  return client_->OpenBlob(RepoFor(digest), digest, error);
+  auto blob = client_->OpenBlob(RepoFor(digest), digest, error);
+  if (!blob) return nullptr;
+  // The transfer and its sha256 on a thread of their own: a big layer's decompression, the
+  // critical path of an audit, then has a core to itself.
+  return leakhound::Prefetch(std::move(blob), 1 << 19, 8, "lh-fetch");
 }
 
 }  // namespace leakhound

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -362,10 +363,31 @@ struct ImageSource::Impl {
   ImageOptions options;
   std::shared_ptr<Store> store;
   std::vector<Image> images;
-  std::vector<LayerInfo> layers;
-  size_t queued = 0, shared = 0, restored = 0;
+  // Every layer met, each at a stable address: scanning threads hold a LayerInfo while the
+  // enumerating thread goes on adding layers of the images a registry hands out later.
+  std::vector<std::unique_ptr<LayerInfo>> layers;
+  mutable std::mutex layers_mu;  // guards the vector (not the LayerInfos) during the scan
+  std::unordered_map<std::string, size_t> layer_by_member;  // enumerating thread only
+  std::atomic<size_t> queued{0}, shared{0}, restored{0};
 
   class Expander;
+  std::shared_ptr<Expander> expander;
+
+  LayerInfo* Layer(size_t slot) const {
+    std::lock_guard<std::mutex> lock(layers_mu);
+    return layers[slot].get();
+  }
+  size_t AddLayer(LayerInfo info) {
+    std::lock_guard<std::mutex> lock(layers_mu);
+    layers.push_back(std::make_unique<LayerInfo>(std::move(info)));
+    return layers.size() - 1;
+  }
+  // Parses these images' configs (their facts are pushed as blobs), keeps those that match the
+  // options, and queues every layer not met before, biggest first. `image_layers[i]` lists
+  // image i's layers as (member, digest).
+  void Queue(BlobSink& sink, std::vector<Image> batch,
+             const std::vector<std::vector<std::pair<std::string, std::string>>>& image_layers,
+             const std::unordered_map<std::string, uint64_t>& member_size);
 };
 
 // Streams one layer on a scanning thread; records its paths and whiteouts.
@@ -374,9 +396,11 @@ class ImageSource::Impl::Expander : public BlobExpander {
   explicit Expander(Impl* impl) : impl_(impl) {}
 
   void Expand(const std::string& key, BlobVisitor& visitor) override {
-    const size_t index = std::stoul(key);
-    LayerInfo& layer = impl_->layers[index];
-    const std::string where = "layer " + attributes_for(index, "layer") + " (" + layer.digest + ")";
+    LayerInfo& layer = *impl_->Layer(std::stoul(key));
+    std::string layer_no = "?";
+    for (const auto& [k, v] : layer.attributes)
+      if (k == "layer") layer_no = v;
+    const std::string where = "layer " + layer_no + " (" + layer.digest + ")";
     // Counts the errors of this layer, so the caller hears whether it was read whole.
     struct Counting : BlobVisitor {
       BlobVisitor& inner;
@@ -403,7 +427,7 @@ class ImageSource::Impl::Expander : public BlobExpander {
     if (!OpenLayer(a.get(), layer.member, &feed, &error)) {
       counting.Error(where, "cannot open: " + error);
     } else {
-      Walk(a.get(), index, "", 0, where, &layer, counting);
+      Walk(a.get(), "", 0, where, &layer, counting);
     }
     // The rest of the blob (tar padding past the end-of-archive blocks) is read, and a registry
     // blob's digest checked: a mismatch makes the whole layer suspect, and explains a layer
@@ -432,21 +456,8 @@ class ImageSource::Impl::Expander : public BlobExpander {
     return true;
   }
 
-  std::string attributes_for(size_t index, const char* key) const {
-    auto it = per_layer_.find(index);
-    if (it != per_layer_.end())
-      for (const auto& [k, v] : it->second)
-        if (k == key) return v;
-    return "?";
-  }
-
- public:
-  // Each queued layer's provenance attributes; written before any layer is queued.
-  std::unordered_map<size_t, std::vector<std::pair<std::string, std::string>>> per_layer_;
-
- private:
   // Reads every entry of `a`; `prefix` is "outer.jar!/" inside nested archives.
-  void Walk(archive* a, size_t index, const std::string& prefix, int depth,
+  void Walk(archive* a, const std::string& prefix, int depth,
             const std::string& where, LayerInfo* layer, BlobVisitor& visitor) {
     archive_entry* e = nullptr;
     int r;
@@ -506,7 +517,7 @@ class ImageSource::Impl::Expander : public BlobExpander {
       Origin origin;
       origin.source = "image";
       origin.path = path;
-      origin.attributes = per_layer_.at(index);  // read-only while layers are scanned
+      origin.attributes = layer->attributes;  // set before the layer was queued
       const bool nested = depth < impl_->options.max_archive_depth && IsNestedArchive(name);
       if (nested || size <= (8u << 20)) {
         std::string data(size, '\0');
@@ -527,7 +538,7 @@ class ImageSource::Impl::Expander : public BlobExpander {
           archive_read_support_format_tar(inner.get());
           archive_read_support_format_zip(inner.get());
           if (archive_read_open_memory(inner.get(), data.data(), data.size()) == ARCHIVE_OK) {
-            Walk(inner.get(), index, path + "!/", depth + 1, where, layer, visitor);
+            Walk(inner.get(), path + "!/", depth + 1, where, layer, visitor);
           } else {
             visitor.Warn(where, path + ": not a readable archive: " + ArchiveError(inner.get()));
           }
@@ -626,7 +637,9 @@ bool RefMatches(const std::string& want, const std::string& ref) {
     return ref == want.substr(1) ||
            (ref.size() > want.size() &&
             ref.compare(ref.size() - want.size(), std::string::npos, want) == 0);
-  return ref == want + ":latest" || ref.size() > want.size() + 1 && ref.compare(ref.size() - want.size() - 1, std::string::npos, "/" + want) == 0;
+  return ref == want + ":latest" ||
+         (ref.size() > want.size() + 1 &&
+          ref.compare(ref.size() - want.size() - 1, std::string::npos, "/" + want) == 0);
 }
 
 }  // namespace
@@ -650,7 +663,7 @@ std::vector<ImageSummary> ImageSource::Images() const {
   std::vector<ImageSummary> out;
   for (const auto& img : impl_->images) {
     ImageSummary s{img.ref, img.digest, img.platform, {}};
-    for (size_t slot : img.layers) s.layers.push_back(impl_->layers[slot].digest);
+    for (size_t slot : img.layers) s.layers.push_back(impl_->layers[slot]->digest);
     out.push_back(std::move(s));
   }
   return out;
@@ -697,6 +710,7 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
   // Blob sizes from the manifests' layer descriptors, only to queue big layers first.
   std::unordered_map<std::string, uint64_t> member_size;
   std::vector<std::string> errors;
+  std::vector<Image> batch;
   if (store.Exists("manifest.json")) {
     std::string text;
     if (!store.ReadSmall("manifest.json", &text, &error)) {
@@ -735,10 +749,51 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
         }
         layers.emplace_back(member, digest);
       }
-      im.images.push_back(std::move(img));
+      batch.push_back(std::move(img));
       image_layers.push_back(std::move(layers));
     }
-  } else if (store.Exists("index.json")) {
+  } else if (store.Streams() || store.Exists("index.json")) {
+    // The images a descriptor names (through indexes), and their layers, appended to a batch.
+    std::vector<std::string> manifests;
+    auto collect = [&](const json& descriptor) {
+      manifests.clear();
+      CollectOci(store, descriptor, "", "", &batch, &manifests, &errors, 0);
+      for (const auto& text_manifest : manifests) {
+        const json m = json::parse(text_manifest);
+        std::vector<std::pair<std::string, std::string>> layers;
+        if (m["layers"].is_array())
+          for (const auto& l : m["layers"]) {
+            const std::string digest = l.value("digest", "");
+            std::string member;
+            if (!BlobPath(digest, &member)) {
+              errors.push_back("bad layer digest '" + digest + "'");
+              continue;
+            }
+            if (l.contains("size") && l["size"].is_number_unsigned())
+              member_size[member] = l["size"].get<uint64_t>();
+            layers.emplace_back(member, digest);
+          }
+        image_layers.push_back(std::move(layers));
+      }
+    };
+    if (store.Streams()) {
+      // One image at a time, as the store resolves them: its layers start at once.
+      Store::NamedImage next;
+      while (!sink.Cancelled() && im.store->NextImage(&next)) {
+        if (!next.error.empty()) {
+          sink.Error(next.name, next.error);
+          continue;
+        }
+        const json descriptor = json::parse(next.descriptor, nullptr, false);
+        if (descriptor.is_object()) collect(descriptor);
+        for (const auto& e : errors) sink.Error(next.name, e);
+        errors.clear();
+        im.Queue(sink, std::move(batch), image_layers, member_size);
+        batch.clear();
+        image_layers.clear();
+      }
+      return;
+    }
     std::string text;
     if (!store.ReadSmall("index.json", &text, &error)) {
       sink.Error(im.path, error);
@@ -749,40 +804,29 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
       sink.Error(im.path, "index.json: expected an OCI index with a manifests array");
       return;
     }
-    std::vector<std::string> manifests;
     for (const auto& d : index["manifests"])
-      if (d.is_object()) CollectOci(store, d, "", "", &im.images, &manifests, &errors, 0);
-    for (const auto& text_manifest : manifests) {
-      const json m = json::parse(text_manifest);
-      std::vector<std::pair<std::string, std::string>> layers;
-      for (const auto& l : m["layers"]) {
-        const std::string digest = l.value("digest", "");
-        std::string member;
-        if (!BlobPath(digest, &member)) {
-          errors.push_back("bad layer digest '" + digest + "'");
-          continue;
-        }
-        if (l.contains("size") && l["size"].is_number_unsigned())
-          member_size[member] = l["size"].get<uint64_t>();
-        layers.emplace_back(member, digest);
-      }
-      image_layers.push_back(std::move(layers));
-    }
+      if (d.is_object()) collect(d);
   } else {
     sink.Error(im.path,
                "not an image: no manifest.json (docker-archive) or index.json (OCI layout)");
     return;
   }
   for (const auto& e : errors) sink.Error(im.path, e);
+  im.Queue(sink, std::move(batch), image_layers, member_size);
+}
 
-  std::unordered_map<std::string, size_t> layer_by_member;
-  auto expander = std::make_shared<Impl::Expander>(&im);
-  std::vector<Image> kept;
-  std::vector<std::pair<size_t, std::vector<std::pair<std::string, std::string>>>> to_queue;
-  for (size_t i = 0; i < im.images.size(); ++i) {
-    Image img = im.images[i];
+void ImageSource::Impl::Queue(
+    BlobSink& sink, std::vector<Image> batch,
+    const std::vector<std::vector<std::pair<std::string, std::string>>>& image_layers,
+    const std::unordered_map<std::string, uint64_t>& member_size) {
+  Impl& im = *this;
+  std::string error;
+  if (!expander) expander = std::make_shared<Expander>(this);
+  std::vector<size_t> to_queue;  // slots of the layers to read
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Image img = std::move(batch[i]);
     std::string text;
-    if (!store.ReadSmall(img.config_member, &text, &error)) {
+    if (!store->ReadSmall(img.config_member, &text, &error)) {
       sink.Error(im.path, img.ref + ": config: " + error);
       continue;
     }
@@ -796,9 +840,9 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
       if (config.contains("variant")) img.platform += "/" + config.value("variant", "");
     }
     // "linux/arm64" selects any variant of it ("linux/arm64/v8"); a variant must match exactly.
-    const std::string& want = impl_->options.platform;
+    const std::string& want = im.options.platform;
     if (!want.empty() && img.platform != want && img.platform.rfind(want + "/", 0) != 0) continue;
-    if (!RefMatches(impl_->options.image_ref, img.ref)) continue;
+    if (!RefMatches(im.options.image_ref, img.ref)) continue;
 
     std::vector<std::pair<std::string, std::string>> base = {
         {"image", img.ref}, {"image_digest", img.digest}, {"platform", img.platform}};
@@ -877,32 +921,32 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
     for (size_t k = 0; k < layers.size(); ++k) {
       auto [member, digest] = layers[k];
       if (digest.empty()) digest = k < diff_ids.size() ? diff_ids[k] : member;
-      auto found = layer_by_member.find(member);
+      auto found = im.layer_by_member.find(member);
       size_t slot;
-      if (found == layer_by_member.end()) {
-        slot = im.layers.size();
-        layer_by_member.emplace(member, slot);
+      if (found == im.layer_by_member.end()) {
         LayerInfo info;
         info.member = member;
         info.digest = digest;
         info.created_by = k < layer_steps.size() ? layer_steps[k] : "";
         LayerRecord record;
-        if (im.options.restore_layer && im.options.restore_layer(digest, &record)) {
+        const bool restored = im.options.restore_layer && im.options.restore_layer(digest, &record);
+        if (restored) {
           // Read in an earlier run: only what whiteouts need is brought back.
           info.fs.paths.insert(record.paths.begin(), record.paths.end());
           info.fs.deleted.insert(record.deleted.begin(), record.deleted.end());
           info.fs.opaque = std::move(record.opaque);
-          im.layers.push_back(std::move(info));
           ++im.restored;
-          img.layers.push_back(slot);
-          continue;
+        } else {
+          // Provenance, set before the layer is queued: scanning threads only read it.
+          info.attributes = base;
+          info.attributes.emplace_back("layer", std::to_string(k + 1));
+          info.attributes.emplace_back("layer_digest", digest);
+          info.attributes.emplace_back("created_by",
+                                       Truncate(RedactBuildArgs(info.created_by), 160));
         }
-        im.layers.push_back(std::move(info));
-        auto attrs = base;
-        attrs.emplace_back("layer", std::to_string(k + 1));
-        attrs.emplace_back("layer_digest", digest);
-        attrs.emplace_back("created_by", Truncate(RedactBuildArgs(im.layers[slot].created_by), 160));
-        to_queue.emplace_back(slot, std::move(attrs));
+        slot = im.AddLayer(std::move(info));
+        im.layer_by_member.emplace(member, slot);
+        if (!restored) to_queue.push_back(slot);
       } else {
         slot = found->second;  // a layer shared with an image already queued: scanned once
         ++im.shared;
@@ -910,43 +954,35 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
       img.layers.push_back(slot);
     }
     img.attributes = base;
-    kept.push_back(std::move(img));
+    im.images.push_back(std::move(img));
   }
-  im.images = std::move(kept);
   // Biggest layers first (longest first: a big base layer started last would run alone at the
-  // end); attributes are set before any layer is queued, so the expander only reads them.
+  // end). A registry hands images out one by one, so there the order holds within an image.
   const auto size_of = [&](size_t slot) {
-    auto it = member_size.find(im.layers[slot].member);
+    auto it = member_size.find(im.Layer(slot)->member);
     return it == member_size.end() ? uint64_t{0} : it->second;
   };
   std::stable_sort(to_queue.begin(), to_queue.end(),
-                   [&](const auto& a, const auto& b) { return size_of(a.first) > size_of(b.first); });
-  std::vector<size_t> order;
-  for (auto& [slot, attrs] : to_queue) {
-    order.push_back(slot);
-    im.layers[slot].attributes = attrs;
-    expander->per_layer_[slot] = std::move(attrs);
-  }
-  im.queued = expander->per_layer_.size();
-  for (const size_t slot : order) {
+                   [&](size_t a, size_t b) { return size_of(a) > size_of(b); });
+  im.queued += to_queue.size();
+  for (const size_t slot : to_queue) {
+    LayerInfo* layer = im.Layer(slot);
     BlobInput in;
     in.origin.source = "image";
-    in.origin.path = im.layers[slot].member;
+    in.origin.path = layer->member;
     in.expander = expander;
     in.key = std::to_string(slot);
     if (im.options.layer_done) {
       // Released when the layer and every file of it handed to other workers were scanned.
-      Impl* impl = &im;
-      const size_t s = slot;
-      in.done_token = std::shared_ptr<void>(new char(0), [impl, s](void* p) {
+      const ImageOptions* options = &im.options;
+      in.done_token = std::shared_ptr<void>(new char(0), [options, layer](void* p) {
         delete static_cast<char*>(p);
-        const LayerInfo& layer = impl->layers[s];
         LayerRecord record;
-        record.paths.assign(layer.fs.paths.begin(), layer.fs.paths.end());
-        record.deleted.assign(layer.fs.deleted.begin(), layer.fs.deleted.end());
-        record.opaque = layer.fs.opaque;
+        record.paths.assign(layer->fs.paths.begin(), layer->fs.paths.end());
+        record.deleted.assign(layer->fs.deleted.begin(), layer->fs.deleted.end());
+        record.opaque = layer->fs.opaque;
         try {
-          impl->options.layer_done(layer.digest, layer.read_ok, record);
+          options->layer_done(layer->digest, layer->read_ok, record);
         } catch (...) {
           // A callback failing must not end the process from a destructor.
         }
@@ -967,7 +1003,8 @@ void ImageSource::Annotate(std::vector<Finding>* findings) const {
     for (auto& l : f.locations) {
       if (l.origin.source != "image") continue;
       const std::string digest = attr(l, "image_digest"), platform = attr(l, "platform");
-      const size_t layer_no = static_cast<size_t>(std::stoul("0" + attr(l, "layer")));
+      const std::string layer_attr = attr(l, "layer");  // 1-based, set when queued
+      const size_t layer_no = layer_attr.empty() ? 0 : std::stoul(layer_attr);
       std::string path = l.origin.path;
       const size_t bang = path.find("!/");
       if (bang != std::string::npos) path = path.substr(0, bang);  // inside a nested archive
@@ -975,7 +1012,7 @@ void ImageSource::Annotate(std::vector<Finding>* findings) const {
         if (img.digest != digest || img.platform != platform) continue;
         std::string removed_in;
         for (size_t j = layer_no; j < img.layers.size(); ++j)  // layers after this one
-          if (im.layers[img.layers[j]].fs.Removes(path)) {
+          if (im.layers[img.layers[j]]->fs.Removes(path)) {
             removed_in = std::to_string(j + 1);
             break;
           }
@@ -997,8 +1034,8 @@ std::vector<ImageCheckHit> ImageSource::HardeningHits() const {
     in.labels = img.labels;
     in.image_attributes = img.attributes;
     for (size_t slot : img.layers) {
-      in.layers.push_back(&impl_->layers[slot].fs);
-      in.layer_attributes.push_back(impl_->layers[slot].attributes);
+      in.layers.push_back(&impl_->layers[slot]->fs);
+      in.layer_attributes.push_back(impl_->layers[slot]->attributes);
     }
     for (auto& h : CheckImage(in)) hits.push_back(std::move(h));
   }

@@ -5,6 +5,8 @@
 #endif
 #include <zstd.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
@@ -164,9 +166,12 @@ class PrefixedReader : public ByteReader {
 
 class PrefetchReader : public ByteReader {
  public:
-  PrefetchReader(std::unique_ptr<ByteReader> inner, size_t chunk, size_t depth)
+  PrefetchReader(std::unique_ptr<ByteReader> inner, size_t chunk, size_t depth, const char* name)
       : inner_(std::move(inner)), chunk_(chunk), depth_(std::max<size_t>(depth, 1)) {
-    thread_ = std::thread([this] { Produce(); });
+    thread_ = std::thread([this, name] {
+      ::pthread_setname_np(::pthread_self(), name);
+      Produce();
+    });
   }
   ~PrefetchReader() override { Stop(); }
 
@@ -247,8 +252,8 @@ class PrefetchReader : public ByteReader {
 }  // namespace
 
 std::unique_ptr<ByteReader> Prefetch(std::unique_ptr<ByteReader> inner, size_t chunk,
-                                     size_t depth) {
-  return std::make_unique<PrefetchReader>(std::move(inner), chunk, depth);
+                                     size_t depth, const char* name) {
+  return std::make_unique<PrefetchReader>(std::move(inner), chunk, depth, name);
 }
 
 std::unique_ptr<ByteReader> OpenLayerStream(std::unique_ptr<ByteReader> raw, std::string* error,
