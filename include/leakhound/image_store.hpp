@@ -20,6 +20,17 @@ class ByteReader {
   // Called once the consumer is done with the stream: reads what is left and checks it (a
   // registry blob verifies its digest here). False with `error` set when the bytes were bad.
   virtual bool Finish(std::string* error) { return true; }
+  // The next bytes without copying them where the reader holds them already: points `*data`
+  // at them, valid until the next call on this reader. Returns their count, 0 at the end, or
+  // -1 with `error` set. By default, a Read() into a buffer of the reader's own.
+  virtual int64_t Borrow(const char** data, std::string* error) {
+    if (borrowed_.empty()) borrowed_.resize(1 << 18);
+    *data = borrowed_.data();
+    return Read(borrowed_.data(), borrowed_.size(), error);
+  }
+
+ private:
+  std::string borrowed_;
 };
 
 // Members are named as in an OCI layout: "index.json", "manifest.json" (docker-archive),

