@@ -449,12 +449,16 @@ def group_faults(ctx):
         check(rc == 2 and any("digest mismatch" in e["message"] for e in rep["summary"]["errors"]) and
               st["incomplete_images"] == [f"{proxy.url[7:]}/team/app:v1"],
               "faults: a corrupted blob is a digest mismatch, an error for its image")
+        # Images are resolved while the layers of those before them are scanned: one in the
+        # middle that cannot be resolved is reported, and those after it are still scanned.
         f.plan.clear()
-        f.add(lambda m, p, n: "/manifests/" in p and "team/nested" in p, "500")
+        f.add(lambda m, p, n: "/manifests/" in p and "team/multi" in p, "500")
         rc, rep, st, r = ctx.run(["registry", proxy.url, "--retries", "1"])
-        check(rc == 2 and any("team/nested" in e["path"] for e in rep["summary"]["errors"]) and
-              ctx.planted("whiteout") <= rt.fingerprints(rep),
-              "faults: a manifest that cannot be fetched is reported, not fatal")
+        check(rc == 2 and any("team/multi" in e["path"] for e in rep["summary"]["errors"]) and
+              ctx.planted("whiteout") | ctx.planted("nested") <= rt.fingerprints(rep) and
+              st["incomplete_images"] == [f"{proxy.url[7:]}/team/multi:v1"] and st["images"] == 2,
+              "faults: a manifest that cannot be fetched is reported, not fatal; the images after "
+              "it are scanned")
     finally:
         proxy.stop()
         reg.stop()
