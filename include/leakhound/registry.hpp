@@ -154,6 +154,7 @@ class RegistryStore : public ImageStore {
 
  private:
   static constexpr size_t kFetchThreads = 8;
+  static constexpr size_t kLookahead = 16;  // images resolved ahead of the scan, at most
   struct Result {
     std::string display, body, media, digest, error;
     bool done = false;

@@ -65,7 +65,9 @@ void RegistryStore::Fetch() {
   for (;;) {
     size_t i;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      // At most kLookahead images ahead of the reader: what is resolved waits in memory.
+      std::unique_lock<std::mutex> lock(mu_);
+      done_cv_.wait(lock, [&] { return stop_ || next_fetch_ < next_out_ + kLookahead; });
       if (cancel && cancel->load()) stop_ = true;
       if (stop_ || next_fetch_ >= wanted_.size()) break;
       i = next_fetch_++;
@@ -102,6 +104,7 @@ bool RegistryStore::NextImage(NamedImage* out) {
   done_cv_.wait(lock, [&] { return results_[i].done || (stop_ && i >= next_fetch_); });
   if (!results_[i].done) return false;  // stopped (interrupted) before this image was asked
   ++next_out_;
+  done_cv_.notify_all();  // a resolving thread may wait for room ahead
   Result r = std::move(results_[i]);
   results_[i] = Result{};
   results_[i].done = true;
@@ -182,7 +185,9 @@ bool RegistryStore::ReadSmall(const std::string& name, std::string* out,
     std::lock_guard<std::mutex> lock(mu_);
     auto it = configs_.find(digest);
     if (it != configs_.end()) {
-      *out = it->second;  // kept: another tag of the same image reads it again
+      // Read once per image; another tag of the same image, rare, fetches it again.
+      *out = std::move(it->second);
+      configs_.erase(it);
       return true;
     }
   }
@@ -196,7 +201,10 @@ bool RegistryStore::ReadManifest(const std::string& name, std::string* out,
     std::lock_guard<std::mutex> lock(mu_);
     auto it = manifests_.find(digest);
     if (it != manifests_.end()) {
-      *out = it->second;
+      // Read once per image (the audit's memory stays flat over thousands of them); another
+      // tag of the same image fetches it again.
+      *out = std::move(it->second);
+      manifests_.erase(it);
       return true;
     }
   }
@@ -209,7 +217,6 @@ bool RegistryStore::ReadManifest(const std::string& name, std::string* out,
   if (!client_->GetManifest(repo, digest, out, &media, &actual, error)) return false;
   std::lock_guard<std::mutex> lock(mu_);
   Learn(repo, *out);
-  manifests_[digest] = *out;
   return true;
 }
 
