@@ -276,13 +276,31 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
   }
   repos = std::move(kept);
 
-  // Tags.
-  std::vector<RegistryStore::Wanted> wanted;
-  for (const auto& r : repos) {
-    if (g_cancel.load()) break;
+  // Tags, listed by a few threads at once (a registry of thousands of repositories would
+  // otherwise wait on one round trip, or two with a token per repository, after another).
+  struct TagList {
     std::vector<std::string> tags;
-    if (!client->Tags(r, o.page_size, &tags, &error)) {
-      errors.push_back({client->host() + "/" + r, "cannot list tags: " + error});
+    std::string error;
+    bool ok = false;
+  };
+  std::vector<TagList> tag_lists(repos.size());
+  {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; !g_cancel.load() && (i = next++) < repos.size();)
+        tag_lists[i].ok = client->Tags(repos[i], o.page_size, &tag_lists[i].tags, &tag_lists[i].error);
+    };
+    std::vector<std::thread> threads;
+    for (size_t t = 1; t < std::min<size_t>(8, repos.size()); ++t) threads.emplace_back(work);
+    work();
+    for (auto& t : threads) t.join();
+  }
+  std::vector<RegistryStore::Wanted> wanted;
+  for (size_t i = 0; i < repos.size() && !g_cancel.load(); ++i) {
+    const std::string& r = repos[i];
+    const std::vector<std::string>& tags = tag_lists[i].tags;
+    if (!tag_lists[i].ok) {
+      errors.push_back({client->host() + "/" + r, "cannot list tags: " + tag_lists[i].error});
       continue;
     }
     std::vector<std::string> chosen;
