@@ -224,7 +224,7 @@ class PrefetchReader : public ByteReader {
 
  private:
   struct Chunk {
-    std::string bytes;  // chunk_ long; the first `size` hold data
+    std::string bytes;  // up to chunk_ long; the first `size` hold data
     size_t size = 0;
   };
 
@@ -262,12 +262,16 @@ class PrefetchReader : public ByteReader {
           spare_.pop_back();
         }
       }
-      if (chunk.bytes.size() != chunk_) chunk.bytes.resize(chunk_);
+      // Chunks start small and double up to chunk_: most layers are small, and a new chunk is
+      // zeroed and faulted in once.
+      const size_t want = std::min(chunk_, grow_);
+      grow_ = std::min(chunk_, grow_ * 2);
+      if (chunk.bytes.size() < want) chunk.bytes.resize(want);
       std::string error;
       int64_t got = 0;
       // Fill whole chunks (decoders return less than asked near block ends).
-      while (chunk.size < chunk_ &&
-             (got = inner_->Read(chunk.bytes.data() + chunk.size, chunk_ - chunk.size, &error)) > 0)
+      while (chunk.size < want &&
+             (got = inner_->Read(chunk.bytes.data() + chunk.size, want - chunk.size, &error)) > 0)
         chunk.size += static_cast<size_t>(got);
       std::unique_lock<std::mutex> lock(mu_);
       space_.wait(lock, [&] { return queue_.size() < depth_ || stop_; });
@@ -295,6 +299,7 @@ class PrefetchReader : public ByteReader {
 
   std::unique_ptr<ByteReader> inner_;
   const size_t chunk_, depth_;
+  size_t grow_ = 64 << 10;  // the producer's next chunk size, up to chunk_
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable ready_, space_;
