@@ -196,11 +196,22 @@ RAW=$(for f in "${LAYERS[@]}"; do igzip -dc "$f"; done | wc -c)
 echo "${#LAYERS[@]} unique layers, $((COMPRESSED / 1048576)) MB compressed, $((RAW / 1048576)) MB uncompressed"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-timeit() {  # timeit OUTFILE cmd...: wall seconds, peak RSS KB
-  /usr/bin/time -f '%e %M' -o "$1.time" "${@:2}" > /dev/null 2> "$1.err" || true
-  tail -1 "$1.time"   # (time prefixes "Command exited with non-zero status N")
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+reg_ticks() { awk '{print $14 + $15}' "/proc/$REG_PID/stat"; }
+TICK=$(getconf CLK_TCK)
+timeit() {  # timeit OUTFILE cmd...: wall seconds, peak RSS KB; other work in $1.other (cores)
+  local b0 r0 b1 r1
+  b0=$(busy_ticks) r0=$(reg_ticks)
+  /usr/bin/time -f '%e %M %U %S' -o "$1.time" "${@:2}" > /dev/null 2> "$1.err" || true
+  b1=$(busy_ticks) r1=$(reg_ticks)
+  # Other work on the machine during the run, in cores: its busy CPU time less leakhound's
+  # and the registry's own.
+  tail -1 "$1.time" | awk -v b=$((b1 - b0)) -v r=$((r1 - r0)) -v t="$TICK" \
+    '{o = (b - r) / t - $3 - $4; if (o < 0) o = 0; printf "%.2f\n", o / ($1 > 0 ? $1 : 1)}' > "$1.other"
+  tail -1 "$1.time" | cut -d' ' -f1,2   # (time prefixes "Command exited with non-zero status N")
 }
 
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 say "floor: igzip -dc of each unique layer, once, one process"
 FLOOR=()
 for i in $(seq "$RUNS"); do
@@ -214,13 +225,13 @@ echo "floor: ${FLOOR[*]} -> median $FLOOR_S s"
 JOBARGS=()
 [[ -n ${REG_JOBS:-} ]] && JOBARGS=(--jobs "$REG_JOBS")
 say "cold audits (empty state)"
-COLD=() COLD_RSS=()
+COLD=() COLD_RSS=() COLD_OTHER=()
 for i in $(seq "$RUNS"); do
   rm -f "$WORK/state.db"*
   read -r t rss < <(timeit "$WORK/cold$i" "$BIN" registry "$URL" --state "$WORK/state.db" -q \
     --stats "$WORK/cold$i.stats.json" -f json -o "$WORK/cold$i.json" "${JOBARGS[@]}")
-  COLD+=("$t") COLD_RSS+=("$rss")
-  echo "cold run $i: $t s, peak RSS $((rss / 1024)) MB"
+  COLD+=("$t") COLD_RSS+=("$rss") COLD_OTHER+=("$(cat "$WORK/cold$i.other")")
+  echo "cold run $i: $t s, peak RSS $((rss / 1024)) MB, other work ${COLD_OTHER[-1]} cores"
 done
 say "warm audits (same state)"
 WARM=() WARM_RSS=()
@@ -272,8 +283,8 @@ OUTFILE=$RESULTS/$(date -u +%F)-registry.md
   echo "# Registry audit benchmark ($(date -u '+%F %H:%M UTC'))"
   echo
   echo "bench/registry_bench.sh, leakhound commit $COMMIT, $(nproc) cores, runs: $RUNS (medians)."
-  echo "**Other work shared the machine while this ran** (builds and tests of other sessions), so"
-  echo "times are noisy and an upper bound; the ratios were taken from runs made back to back."
+  echo "Load average when the timings started: $LOAD_AT_START. Other work on the machine during the"
+  echo "cold runs (its busy CPU less leakhound's and the registry's, in cores): ${COLD_OTHER[*]}."
   echo
   echo "Registry: Debian docker-registry on 127.0.0.1 (plain http), $(j repos) repositories, $IMGS images"
   echo "($TAGS tags each), $(j refs) layer references over $(j unique) unique layers:"
