@@ -23,6 +23,9 @@ class ByteReader {
   // The next bytes without copying them where the reader holds them already: points `*data`
   // at them, valid until the next call on this reader. Returns their count, 0 at the end, or
   // -1 with `error` set. By default, a Read() into a buffer of the reader's own.
+  // After Finish(): the bytes were not those promised (a registry blob not matching its
+  // digest), so reading the blob again may give good ones.
+  virtual bool BadBytes() const { return false; }
   virtual int64_t Borrow(const char** data, std::string* error) {
     if (borrowed_.empty()) borrowed_.resize(1 << 18);
     *data = borrowed_.data();
@@ -58,6 +61,11 @@ class ImageStore {
     std::string error;       // set instead when the image could not be resolved
   };
   virtual bool Streams() const { return false; }
+  // How many times a blob whose bytes turned out bad (BadBytes) is read again from the start:
+  // 0 for local stores, where reading again gives the same bytes. OnBlobRetry is called before
+  // each retry (a registry counts it, logs it and backs off).
+  virtual int blob_retries() const { return 0; }
+  virtual void OnBlobRetry(const std::string& name, int attempt, const std::string& why) const {}
   // Blocks until the next image is resolved; false when there are no more. Called from one
   // thread, in the order the images were asked for.
   virtual bool NextImage(NamedImage* out) { return false; }

@@ -7,7 +7,9 @@
 // end. Auth: anonymous, basic, and the bearer token flow (WWW-Authenticate challenge, token per
 // scope, refreshed on 401). Transient failures (connection errors, timeouts, 429, 5xx, a blob
 // cut short) are retried with exponential backoff and jitter, honouring Retry-After; a cut blob
-// resumes with a Range request. Credentials never appear in errors or logs.
+// resumes with a Range request; bytes not matching their digest are fetched again (a layer is
+// read again from its start by ImageSource, see ImageStore::blob_retries). Credentials never
+// appear in errors or logs.
 #pragma once
 
 #include <atomic>
@@ -108,6 +110,10 @@ class RegistryClient {
   bool Tags(const std::string& repo, int page, std::vector<std::string>* tags, std::string* error);
 
   RegistryStats stats() const;
+  // How often bytes that do not match their digest are fetched again (min(retries, 2): a
+  // mismatch that persists is no network hiccup), and the note, count and backoff before one.
+  int mismatch_retries() const;
+  void RetryMismatch(int attempt, const std::string& why);
 
   // Internal, used by the blob stream.
   struct Auth;
@@ -151,6 +157,8 @@ class RegistryStore : public ImageStore {
   bool Exists(const std::string& name) const override;
   bool ReadSmall(const std::string& name, std::string* out, std::string* error) const override;
   bool ReadManifest(const std::string& name, std::string* out, std::string* error) const override;
+  int blob_retries() const override;
+  void OnBlobRetry(const std::string& name, int attempt, const std::string& why) const override;
 
  private:
   static constexpr size_t kFetchThreads = 8;

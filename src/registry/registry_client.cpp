@@ -707,19 +707,31 @@ bool RegistryClient::Get(const std::string& path, const std::string& accept,
   return false;
 }
 
+int RegistryClient::mismatch_retries() const { return std::min(options_.retries, 2); }
+
+void RegistryClient::RetryMismatch(int attempt, const std::string& why) {
+  CountRetry();
+  Note("retrying (" + std::to_string(attempt) + "/" + std::to_string(mismatch_retries()) +
+       ") after: " + why);
+  Sleep(attempt, -1);
+}
+
 bool RegistryClient::GetManifest(const std::string& repo, const std::string& reference,
                                  std::string* body, std::string* media_type, std::string* digest,
                                  std::string* error) {
   Response r;
-  if (!Get("/v2/" + repo + "/manifests/" + reference, kManifestAccept,
-           "repository:" + repo + ":pull", kMaxImageMetadataBytes, &r, error)) {
-    if (r.status == 404) *error = repo + ":" + reference + ": manifest unknown (HTTP 404)";
-    return false;
-  }
-  const std::string actual = DigestOf(r.body);
-  if (reference.rfind("sha256:", 0) == 0 && actual != reference) {
+  std::string actual;
+  for (int attempt = 0;; ++attempt) {
+    if (!Get("/v2/" + repo + "/manifests/" + reference, kManifestAccept,
+             "repository:" + repo + ":pull", kMaxImageMetadataBytes, &r, error)) {
+      if (r.status == 404) *error = repo + ":" + reference + ": manifest unknown (HTTP 404)";
+      return false;
+    }
+    actual = DigestOf(r.body);
+    if (reference.rfind("sha256:", 0) != 0 || actual == reference) break;
     *error = repo + "@" + reference + ": manifest digest mismatch (got " + actual + ")";
-    return false;
+    if (attempt >= mismatch_retries()) return false;
+    RetryMismatch(attempt + 1, *error);
   }
   std::string media = r.content_type.substr(0, r.content_type.find(';'));
   const json j = json::parse(r.body, nullptr, false);
@@ -745,13 +757,15 @@ bool RegistryClient::GetBlob(const std::string& repo, const std::string& digest,
     return false;
   }
   Response r;
-  if (!Get("/v2/" + repo + "/blobs/" + digest, "", "repository:" + repo + ":pull",
-           kMaxImageMetadataBytes, &r, error))
-    return false;
-  const std::string actual = DigestOf(r.body);
-  if (actual != digest) {
+  for (int attempt = 0;; ++attempt) {
+    if (!Get("/v2/" + repo + "/blobs/" + digest, "", "repository:" + repo + ":pull",
+             kMaxImageMetadataBytes, &r, error))
+      return false;
+    const std::string actual = DigestOf(r.body);
+    if (actual == digest) break;
     *error = repo + "@" + digest + ": blob digest mismatch (got " + actual + ")";
-    return false;
+    if (attempt >= mismatch_retries()) return false;
+    RetryMismatch(attempt + 1, *error);
   }
   CountBytes(r.body.size());
   *body = std::move(r.body);
@@ -862,6 +876,8 @@ class BlobStream : public ByteReader {
     }
   }
 
+  bool BadBytes() const override { return bad_bytes_; }
+
   bool Finish(std::string* error) override {
     char buf[1 << 16];
     for (;;) {
@@ -922,6 +938,7 @@ class BlobStream : public ByteReader {
         Stop();
         const std::string actual = sha_.HexDigest();
         eof_ = actual == digest_;
+        bad_bytes_ = !eof_;
         if (!eof_) return Fail("sha256 digest mismatch: the registry sent " + actual +
                                    " for " + digest_ + " (" + std::to_string(delivered_) + " bytes)",
                                error);
@@ -1016,7 +1033,7 @@ class BlobStream : public ByteReader {
   std::string buffer_;
   size_t pos_ = 0;
   bool paused_ = false, done_ = false, started_ = false, bad_range_ = false;
-  bool eof_ = false, failed_ = false, sent_basic_ = false;
+  bool eof_ = false, failed_ = false, sent_basic_ = false, bad_bytes_ = false;
   std::string failure_;
   CURLcode result_ = CURLE_OK;
   long status_ = 0;

@@ -220,6 +220,12 @@ bool RegistryStore::ReadManifest(const std::string& name, std::string* out,
   return true;
 }
 
+int RegistryStore::blob_retries() const { return client_->mismatch_retries(); }
+
+void RegistryStore::OnBlobRetry(const std::string& name, int attempt, const std::string& why) const {
+  client_->RetryMismatch(attempt, DigestOfMember(name) + ": " + why);
+}
+
 std::unique_ptr<ByteReader> RegistryStore::OpenRaw(const std::string& name,
                                                    std::string* error) const {
   const std::string digest = DigestOfMember(name);

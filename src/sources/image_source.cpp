@@ -13,6 +13,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
+#include <tuple>
 #include <unordered_set>
 
 #include "leakhound/image_store.hpp"
@@ -402,39 +403,68 @@ class ImageSource::Impl::Expander : public BlobExpander {
     for (const auto& [k, v] : layer.attributes)
       if (k == "layer") layer_no = v;
     const std::string where = "layer " + layer_no + " (" + layer.digest + ")";
-    // Counts the errors of this layer, so the caller hears whether it was read whole.
-    struct Counting : BlobVisitor {
+    // Forwards the layer's files; holds its errors and warnings until the attempt is judged
+    // (an attempt read again is not reported), and counts the errors, so the caller hears
+    // whether the layer was read whole.
+    struct Attempt : BlobVisitor {
       BlobVisitor& inner;
+      std::vector<std::tuple<bool, std::string, std::string>> issues;  // (error?, path, message)
       size_t errors = 0;
-      explicit Counting(BlobVisitor& v) : inner(v) {}
+      explicit Attempt(BlobVisitor& v) : inner(v) {}
       void Visit(const Origin& o, std::string_view d) override { inner.Visit(o, d); }
+      void VisitOwned(const Origin& o, std::string&& d) override { inner.VisitOwned(o, std::move(d)); }
       void VisitStream(const Origin& o, uint64_t size,
                        const std::function<int64_t(char*, size_t, std::string*)>& read) override {
         inner.VisitStream(o, size, read);
       }
       void Skipped(SkipReason r, const std::string& p) override { inner.Skipped(r, p); }
+      bool Cancelled() const override { return inner.Cancelled(); }
       void Error(const std::string& p, const std::string& m) override {
         ++errors;
-        inner.Error(p, m);
+        issues.emplace_back(true, p, m);
       }
-      void Warn(const std::string& p, const std::string& m) override { inner.Warn(p, m); }
-    } counting(visitor);
-    // Declared before the archive, so it outlives it: libarchive only borrows it.
-    std::unique_ptr<ReaderFeed> feed;
-    ArchivePtr a(archive_read_new());
-    archive_read_support_filter_all(a.get());
-    archive_read_support_format_tar(a.get());
-    std::string error;
-    if (!OpenLayer(a.get(), layer.member, &feed, &error)) {
-      counting.Error(where, "cannot open: " + error);
-    } else {
-      Walk(a.get(), "", 0, where, &layer, counting);
+      void Warn(const std::string& p, const std::string& m) override {
+        issues.emplace_back(false, p, m);
+      }
+      void Report() {
+        for (const auto& [is_error, p, m] : issues) {
+          if (is_error) inner.Error(p, m);
+          else inner.Warn(p, m);
+        }
+      }
+    };
+    const int retries = impl_->store->blob_retries();
+    for (int attempt = 0;; ++attempt) {
+      Attempt current(visitor);
+      ByteReader* raw = nullptr;  // the blob's own reader, inside the feed's chain
+      {
+        // Declared before the archive, so it outlives it: libarchive only borrows it.
+        std::unique_ptr<ReaderFeed> feed;
+        ArchivePtr a(archive_read_new());
+        archive_read_support_filter_all(a.get());
+        archive_read_support_format_tar(a.get());
+        std::string error;
+        if (!OpenLayer(a.get(), layer.member, &feed, &raw, &error)) {
+          current.Error(where, "cannot open: " + error);
+        } else {
+          Walk(a.get(), "", 0, where, &layer, current);
+        }
+        // The rest of the blob (tar padding past the end-of-archive blocks) is read, and a
+        // registry blob's digest checked: a mismatch makes the whole layer suspect, and
+        // explains a layer that would not parse.
+        if (feed && feed->reader && !feed->reader->Finish(&error)) current.Error(where, error);
+        // Bad bytes (a digest mismatch): the layer is read again from the start. Its files
+        // scanned twice are the same content, found once.
+        if (raw && raw->BadBytes() && attempt < retries && !visitor.Cancelled()) {
+          impl_->store->OnBlobRetry(layer.member, attempt + 1, where + ": " + error);
+          layer.fs = ImageLayerFacts{};
+          continue;
+        }
+      }
+      current.Report();
+      layer.read_ok = current.errors == 0;  // layer_done hears it once the files are scanned
+      return;
     }
-    // The rest of the blob (tar padding past the end-of-archive blocks) is read, and a registry
-    // blob's digest checked: a mismatch makes the whole layer suspect, and explains a layer
-    // that would not parse.
-    if (feed && feed->reader && !feed->reader->Finish(&error)) counting.Error(where, error);
-    layer.read_ok = counting.errors == 0;  // layer_done hears it once the files are scanned
   }
 
  private:
@@ -442,14 +472,16 @@ class ImageSource::Impl::Expander : public BlobExpander {
   // layer_readers.hpp), so that libarchive only parses the tar; anything else (plain, or gzip
   // without ISA-L) goes through libarchive's own filters.
   bool OpenLayer(archive* a, const std::string& member, std::unique_ptr<ReaderFeed>* feed_out,
-                 std::string* error) {
+                 ByteReader** raw_out, std::string* error) {
     auto raw = impl_->store->OpenRaw(member, error);
     if (!raw) return false;
+    ByteReader* raw_ptr = raw.get();
     auto stream = OpenLayerStream(std::move(raw), error);
     if (!stream) return false;
     *feed_out = std::make_unique<ReaderFeed>();
     ReaderFeed* feed = feed_out->get();
     feed->reader = std::move(stream);
+    *raw_out = raw_ptr;  // owned by the feed's chain from here
     if (archive_read_open(a, feed, nullptr, &ReaderFeed::Read, &ReaderFeed::Close) != ARCHIVE_OK) {
       *error = ArchiveError(a);
       return false;

@@ -221,6 +221,7 @@ class PrefetchReader : public ByteReader {
     Stop();
     return inner_->Finish(error);
   }
+  bool BadBytes() const override { return inner_->BadBytes(); }
 
  private:
   struct Chunk {

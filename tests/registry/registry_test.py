@@ -442,13 +442,36 @@ def group_faults(ctx):
               "faults: a blob failing every time makes its image incomplete (exit 2)")
         others = ctx.planted("nested") | ctx.planted("multiarch")
         check(others <= rt.fingerprints(rep), "faults: the other images are still scanned")
-        # A corrupted blob: digest mismatch.
+        # A blob corrupted once: the digest mismatch is retried, the layer read again whole.
+        f.plan.clear()
+        f.counts.clear()
+        f.add(lambda m, p, n: p.endswith(wl[3]) and n == 0, "corrupt")
+        rc, rep, st, r = ctx.run(["registry", proxy.url])
+        check(rc == 1 and loc_set(rep) == loc_set(ref) and rep["summary"]["complete"] and
+              st["retries"] >= 1 and "digest mismatch" in r.stderr,
+              "faults: a blob corrupted once is read again after the digest mismatch; same "
+              "findings, complete")
+        # A config and a manifest by digest corrupted once: fetched again.
+        f.plan.clear()
+        f.counts.clear()
+        f.add(lambda m, p, n: "/blobs/" in p and "team/nested" in p and n == 0, "corrupt")
+        f.add(lambda m, p, n: "/manifests/sha256:" in p and n == 0, "corrupt")
+        before = len(f.injected)
+        rc, rep, st, r = ctx.run(["registry", proxy.url])
+        hit = [p for a, p in f.injected[before:] if a == "corrupt"]
+        check(any("/manifests/sha256:" in p for p in hit) and any("/blobs/" in p for p in hit),
+              f"faults: {len(hit)} manifests (by digest) and blobs corrupted once")
+        check(rc == 1 and loc_set(rep) == loc_set(ref) and rep["summary"]["complete"] and
+              st["retries"] >= len(hit),
+              "faults: configs, layers and manifests corrupted once are fetched again; same "
+              "findings, complete")
+        # A blob corrupted every time: digest mismatch, an error for its image.
         f.plan.clear()
         f.add(lambda m, p, n: p.endswith(wl[3]), "corrupt")
         rc, rep, st, r = ctx.run(["registry", proxy.url])
         check(rc == 2 and any("digest mismatch" in e["message"] for e in rep["summary"]["errors"]) and
               st["incomplete_images"] == [f"{proxy.url[7:]}/team/app:v1"],
-              "faults: a corrupted blob is a digest mismatch, an error for its image")
+              "faults: a blob corrupted every time is a digest mismatch, an error for its image")
         # Images are resolved while the layers of those before them are scanned: one in the
         # middle that cannot be resolved is reported, and those after it are still scanned.
         f.plan.clear()
