@@ -253,11 +253,14 @@ work, runs = sys.argv[1], int(sys.argv[2])
 planted = {p["fingerprint"] for p in json.load(open(f"{work}/planted.json"))}
 cold = json.load(open(f"{work}/cold1.json"))
 warm = json.load(open(f"{work}/warm{runs}.json"))
-got = {f["fingerprint"] for f in cold["findings"]}
+# Secrets only: the image hardening checks (on by default) report on every image too.
+got = {f["fingerprint"] for f in cold["findings"] if "hardening" not in f.get("tags", [])}
+hardening = sum(1 for f in cold["findings"] if "hardening" in f.get("tags", []))
 cs = json.load(open(f"{work}/cold1.stats.json"))
 ws = json.load(open(f"{work}/warm{runs}.stats.json"))
 print(json.dumps({
     "planted": len(planted), "found": len(planted & got), "extra": len(got - planted),
+    "hardening": hardening,
     "same_warm": cold["findings"] == warm["findings"],
     "complete": cold["summary"]["complete"] and warm["summary"]["complete"],
     "images": cs["images"], "repos": cs["repositories"], "refs": cs["layer_references"],
@@ -302,7 +305,7 @@ OUTFILE=$RESULTS/$(date -u +%F)-registry.md
   echo "  layers read $(j read) = unique layers; **layer scans saved by dedup: $(j shared)** of $(j refs)."
   echo "- warm: layers read $(j warm_read), restored from the state $(j warm_restored), $(j warm_bytes) bytes"
   echo "  downloaded (manifests and configs only), $(j warm_requests) requests."
-  echo "- findings: $(j found)/$(j planted) planted found, $(j extra) others; warm report identical to cold: $(j same_warm); complete: $(j complete)."
+  echo "- findings: $(j found)/$(j planted) planted found, $(j extra) other secrets, $(j hardening) image hardening findings (on by default); warm report identical to cold: $(j same_warm); complete: $(j complete)."
   echo "- goal cold <= ${GOAL_RATIO}x the floor: ratio $RATIO -> $([[ $GOAL1 == 1 ]] && echo met || echo MISSED)"
   echo "- goal warm < ${GOAL_WARM_S} s: $WARM_S s -> $([[ $GOAL2 == 1 ]] && echo met || echo MISSED)"
   echo

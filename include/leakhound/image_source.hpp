@@ -24,12 +24,14 @@ namespace leakhound {
 
 class ImageStore;
 
-// What a layer holds, as far as whiteouts and visibility go: kept by a registry audit's state
+// What a layer holds, as far as whiteouts, visibility and the image hardening checks go: kept by
+// a registry audit's state
 // so that a layer scanned in an earlier run need not be read again.
 struct LayerRecord {
   std::vector<std::string> paths;    // every entry
   std::vector<std::string> deleted;  // whiteouts: paths removed from lower layers
   std::vector<std::string> opaque;   // directories emptied of lower layers' content
+  std::vector<ImageEntryFact> notable;  // what the image hardening checks look at
 };
 
 struct ImageOptions {

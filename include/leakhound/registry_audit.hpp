@@ -35,6 +35,7 @@ struct AuditOptions {
   double progress_seconds = 10;       // a progress line this often when stderr is not a tty
   std::string stats_path;             // JSON counters for scripts and tests
   uint64_t max_in_flight = 256ull << 20;
+  bool image_checks = false;          // run the image hardening checks (image_checks.hpp)
   ImageOptions image;
   RegistryOptions registry;
 };

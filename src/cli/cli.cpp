@@ -95,7 +95,7 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
   cmd->add_flag("-q,--quiet", o->quiet, "No warnings on stderr while scanning")->group("Scanning");
   cmd->add_option("--checks", o->checks,
                   "Which checks run: secrets, hardening or both, comma-separated (default: "
-                  "secrets; secrets,hardening for `image`)")
+                  "secrets; secrets,hardening for `image` and `registry`)")
       ->type_name("LIST")->group("Scanning");
   if (!report_options) return;
   cmd->add_option("-f,--format", o->format, "Report format")
@@ -197,6 +197,18 @@ void ApplyBaseline(Report* report, const std::string& baseline) {
   report->summary.findings_baselined = before - report->findings.size();
 }
 
+// Hardening rules (tagged `hardening`) report only with --checks hardening; the others only
+// with --checks secrets.
+void DropUncheckedFindings(const RuleSet& rules, const ScanSetup& setup, Report* report) {
+  report->findings.erase(
+      std::remove_if(report->findings.begin(), report->findings.end(),
+                     [&](const Finding& f) {
+                       return rules.rule(f.rule).HasTag("hardening") ? !setup.checks.hardening
+                                                                     : !setup.checks.secrets;
+                     }),
+      report->findings.end());
+}
+
 // Runs the sources; returns the report with `add` run on it (findings a source adds after the
 // scan), then the checks that are off and the baseline applied.
 Report RunSources(const RuleSet& rules, const ScanSetup& setup,
@@ -207,15 +219,7 @@ Report RunSources(const RuleSet& rules, const ScanSetup& setup,
   Report report = job.TakeReport();
   if (add) add(&report);
   RedactAttributes(&report.findings);
-  // Hardening rules (tagged `hardening`) report only with --checks hardening; the others only
-  // with --checks secrets.
-  report.findings.erase(
-      std::remove_if(report.findings.begin(), report.findings.end(),
-                     [&](const Finding& f) {
-                       return rules.rule(f.rule).HasTag("hardening") ? !setup.checks.hardening
-                                                                     : !setup.checks.secrets;
-                     }),
-      report.findings.end());
+  DropUncheckedFindings(rules, setup, &report);
   ApplyBaseline(&report, baseline);
   return report;
 }
@@ -406,14 +410,16 @@ int RegistryCommand(const RuleOptions& ro, const ScanCliOptions& so, AuditCliOpt
                     std::ostream& err) {
   const Config config = ResolveConfig(ro, {"."});
   auto rules = LoadRuleSet(ro, config, err);
-  auto setup = MakeSetup(config, so);
+  auto setup = MakeSetup(config, so, "secrets,hardening");  // as for `image`
   FinishAuditOptions(&ac);
+  ac.audit.image_checks = setup->checks.hardening;
   ac.audit.quiet = so.quiet;
   ac.audit.registry = MakeRegistryOptions(rc, std::cin);
   ac.audit.image.max_archive_depth = io.max_archive_depth;
   if (!io.max_archive_bytes.empty()) ac.audit.image.max_nested_bytes = ParseSize(io.max_archive_bytes);
   ac.audit.image.max_file_size = setup->options.max_file_size;
   Report report = RunRegistryAudit(*rules, setup->options, ac.audit, err);
+  DropUncheckedFindings(*rules, *setup, &report);
   ApplyBaseline(&report, so.baseline);
   return WriteAndExit(report, *rules, config, so, out, err);
 }

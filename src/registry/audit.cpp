@@ -16,6 +16,7 @@
 
 #include "leakhound/config.hpp"
 #include "leakhound/glob.hpp"
+#include "leakhound/image_checks.hpp"
 #include "leakhound/interrupt.hpp"
 #include "leakhound/registry_audit.hpp"
 
@@ -29,6 +30,9 @@ using Clock = std::chrono::steady_clock;
 
 class State {
  public:
+  // What a layer row holds; a state written with another is read again from the registry.
+  static constexpr const char* kLayerFormat = "2";  // 2: + "notable" (image hardening checks)
+
   State(const std::string& path, const std::string& rules_digest, bool rescan, std::ostream& err) {
     // Created private: it holds the secrets found (never registry credentials).
     const mode_t old = ::umask(077);
@@ -45,6 +49,7 @@ class State {
     Exec("CREATE TABLE IF NOT EXISTS images(ref TEXT NOT NULL, platform TEXT NOT NULL, "
          "digest TEXT, complete INTEGER, updated_at INTEGER, PRIMARY KEY(ref, platform))");
     const std::string old_rules = Meta("rules_digest");
+    const std::string old_format = Meta("layer_format");
     if (rescan) {
       Exec("DELETE FROM layers");
       Exec("DELETE FROM images");
@@ -52,8 +57,13 @@ class State {
       err << "leakhound: " << path << ": the rules changed since the state was written; every "
           << "layer is scanned again\n";
       Exec("DELETE FROM layers");
+    } else if (!old_rules.empty() && old_format != kLayerFormat) {
+      err << "leakhound: " << path << ": written by an older leakhound (its layers lack what "
+          << "the image hardening checks need); every layer is scanned again\n";
+      Exec("DELETE FROM layers");
     }
     SetMeta("rules_digest", rules_digest);
+    SetMeta("layer_format", kLayerFormat);
   }
   ~State() { sqlite3_close(db_); }
 
@@ -71,6 +81,12 @@ class State {
         record->paths = r.value("paths", std::vector<std::string>{});
         record->deleted = r.value("deleted", std::vector<std::string>{});
         record->opaque = r.value("opaque", std::vector<std::string>{});
+        if (r.contains("notable") && r["notable"].is_array())
+          for (const auto& n : r["notable"])
+            if (n.is_array() && n.size() == 3 && n[0].is_string() && n[1].is_number_unsigned() &&
+                n[2].is_number_unsigned())
+              record->notable.push_back({n[0].get<std::string>(), n[1].get<uint32_t>(),
+                                         n[2].get<uint64_t>()});
         for (const auto& e : m) {
           const int rule = rules.Find(e.value("rule", ""));
           if (rule < 0) continue;  // a rule no longer in the set
@@ -100,7 +116,10 @@ class State {
 
   void SaveLayer(const std::string& digest, const LayerRecord& record,
                  const std::vector<std::pair<Origin, Match>>& matches, const RuleSet& rules) {
-    json r = {{"paths", record.paths}, {"deleted", record.deleted}, {"opaque", record.opaque}};
+    json notable = json::array();
+    for (const auto& n : record.notable) notable.push_back({n.path, n.mode, n.size});
+    json r = {{"paths", record.paths}, {"deleted", record.deleted}, {"opaque", record.opaque},
+              {"notable", notable}};
     json m = json::array();
     for (const auto& [o, x] : matches) {
       json attrs = json::array();
@@ -406,6 +425,8 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
   if (progress.joinable()) progress.join();
 
   Report report = job.TakeReport();
+  // The image hardening checks need every layer of an image (whiteouts): after the scan.
+  if (o.image_checks) AddImageCheckFindings(image_source->HardeningHits(), rules, &report.findings);
   image_source->Annotate(&report.findings);
   const std::vector<ImageSummary> images = image_source->Images();
   // Every image:tag that holds each layer.

@@ -961,21 +961,20 @@ void ImageSource::Impl::Queue(
         info.member = member;
         info.digest = digest;
         info.created_by = k < layer_steps.size() ? layer_steps[k] : "";
+        // Provenance, set before the layer is queued: scanning threads only read it.
+        info.attributes = base;
+        info.attributes.emplace_back("layer", std::to_string(k + 1));
+        info.attributes.emplace_back("layer_digest", digest);
+        info.attributes.emplace_back("created_by", Truncate(RedactBuildArgs(info.created_by), 160));
         LayerRecord record;
         const bool restored = im.options.restore_layer && im.options.restore_layer(digest, &record);
         if (restored) {
-          // Read in an earlier run: only what whiteouts need is brought back.
+          // Read in an earlier run: only what whiteouts and the image checks need comes back.
           info.fs.paths.insert(record.paths.begin(), record.paths.end());
           info.fs.deleted.insert(record.deleted.begin(), record.deleted.end());
           info.fs.opaque = std::move(record.opaque);
+          info.fs.notable = std::move(record.notable);
           ++im.restored;
-        } else {
-          // Provenance, set before the layer is queued: scanning threads only read it.
-          info.attributes = base;
-          info.attributes.emplace_back("layer", std::to_string(k + 1));
-          info.attributes.emplace_back("layer_digest", digest);
-          info.attributes.emplace_back("created_by",
-                                       Truncate(RedactBuildArgs(info.created_by), 160));
         }
         slot = im.AddLayer(std::move(info));
         im.layer_by_member.emplace(member, slot);
@@ -1014,6 +1013,7 @@ void ImageSource::Impl::Queue(
         record.paths.assign(layer->fs.paths.begin(), layer->fs.paths.end());
         record.deleted.assign(layer->fs.deleted.begin(), layer->fs.deleted.end());
         record.opaque = layer->fs.opaque;
+        record.notable = layer->fs.notable;
         try {
           options->layer_done(layer->digest, layer->read_ok, record);
         } catch (...) {

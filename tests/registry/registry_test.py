@@ -12,13 +12,15 @@ import base64
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import regtest as rt  # noqa: E402
 
 FAILURES = []
@@ -258,6 +260,39 @@ def group_plain(ctx):
         check(len(m["findings"]) == len(full["findings"]), "merge: findings de-duplicated across shards")
         r = rt.run(ctx.lh, ["registry", reg.url, "--shard", "3/3"])
         check(r.returncode == 2 and "--shard" in r.stderr, "--shard 3/3 is refused")
+
+        # --- the image hardening checks in an audit (on by default, as for `image`) ---
+        hlayout = os.path.join(ctx.tmp, "hardening-layout")
+        subprocess.run([sys.executable, os.path.join(HERE, "..", "fixtures", "hardening", "make_image.py"),
+                        hlayout], check=True)
+        rt.push(hlayout, f"{h}/team/hardening:v1", ref="shop/hardening:1")
+
+        def image_rows(report):
+            return {(f["rule_id"], l["source"], l["path"], l.get("attributes", {}).get("layer", ""),
+                     l.get("attributes", {}).get("visible", ""))
+                    for f in report["findings"] if "hardening" in f["tags"] for l in f["locations"]}
+        _, want, _, _ = ctx.run(["image", f"{h}/team/hardening:v1", "--checks", "hardening"])
+        hdb = os.path.join(ctx.tmp, "hardening.db")
+        args = ["registry", reg.url, "--repo", "team/hardening", "--state", hdb]
+        rc, cold, cst, _ = ctx.run(args + ["--checks", "all"])
+        check(any(r[0] == "image.setuid_binary" for r in image_rows(want)) and
+              image_rows(cold) == image_rows(want),
+              f"audit: the image hardening checks give what `image REF` gives "
+              f"({len(image_rows(cold))} locations: setuid, caches, root user...)")
+        rc, warm, wst, _ = ctx.run(args + ["--checks", "all"])
+        check(wst["layers_read"] == 0 and wst["layers_restored"] == cst["layers_read"] and
+              image_rows(warm) == image_rows(cold),
+              "audit: a warm re-run gives the same hardening findings, its layers restored "
+              "from the state")
+        rc, sec, _, _ = ctx.run(args)  # regtest adds --checks secrets
+        check(not image_rows(sec), "audit --checks secrets: no hardening finding")
+        # A state written before layers kept what the checks need: its layers are read again.
+        with sqlite3.connect(hdb) as db:
+            db.execute("DELETE FROM meta WHERE key = 'layer_format'")
+        rc, again, ast, r = ctx.run(args + ["--checks", "all"])
+        check(ast["layers_read"] == cst["layers_read"] and "older leakhound" in r.stderr and
+              image_rows(again) == image_rows(cold),
+              "audit: a state from an older leakhound is read again, with a note")
     finally:
         if proxy:
             proxy.stop()

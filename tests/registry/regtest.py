@@ -92,8 +92,9 @@ class Registry:
         self.log.close()
 
 
-def push(layout_dir, dest, creds=None, tls_verify=False, cert_dir=None, all_platforms=True):
-    """skopeo copy oci:DIR:latest docker://DEST."""
+def push(layout_dir, dest, creds=None, tls_verify=False, cert_dir=None, all_platforms=True,
+         ref="latest"):
+    """skopeo copy oci:DIR:REF docker://DEST."""
     cmd = ["skopeo", "--insecure-policy", "copy", "-q"]
     if all_platforms:
         cmd.append("--all")
@@ -102,7 +103,7 @@ def push(layout_dir, dest, creds=None, tls_verify=False, cert_dir=None, all_plat
         cmd.append(f"--dest-cert-dir={cert_dir}")
     if creds:
         cmd.append(f"--dest-creds={creds}")
-    cmd += [f"oci:{layout_dir}:latest", f"docker://{dest}"]
+    cmd += [f"oci:{layout_dir}:{ref}", f"docker://{dest}"]
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"skopeo push to {dest} failed: {r.stderr.strip()}")
@@ -119,8 +120,9 @@ def run(leakhound, args, stdin=None, env=None, timeout=300):
     e.setdefault("LEAKHOUND_RETRY_BACKOFF_MS", "20")
     if env:
         e.update(env)
-    if args and args[0] == "image" and "--checks" not in args:
-        # `image` runs the hardening checks by default; these tests are about secrets.
+    if args and args[0] in ("image", "registry") and "--checks" not in args:
+        # `image` and `registry` run the hardening checks by default; these tests are about
+        # secrets (group_plain checks the hardening findings of an audit on their own).
         args = args + ["--checks", "secrets"]
     r = subprocess.run([leakhound] + args, input=stdin, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, env=e, timeout=timeout)
