@@ -56,6 +56,7 @@ class FindingStore {
   size_t size() const;
 
  private:
+  void DropOutranked();  // under mu_
   const RuleSet* rules_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Finding> findings_;

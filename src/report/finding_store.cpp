@@ -66,8 +66,48 @@ size_t FindingStore::size() const {
   return findings_.size();
 }
 
+namespace {
+
+// Where a location is, for telling whether two findings report one secret in one place: the
+// attributes that only say how the file was read (a compose env_file analyzed as a .env file)
+// or what an analyzer saw there (the field) are left out.
+std::string PlaceKey(const Location& l, const std::string& secret) {
+  std::string key = l.origin.source + '\0' + l.origin.path + '\0' + std::to_string(l.line) +
+                    ':' + std::to_string(l.column) + '\0' + secret;
+  for (const auto& [k, v] : l.origin.attributes)
+    if (k != "analyzed_as" && k != "env_file_of" && k != "field") key += '\0' + k + '=' + v;
+  return key;
+}
+
+}  // namespace
+
+// One secret in one place is one finding: when two passes over the same file (the walk, and a
+// compose env_file read again as a .env file) report it under rules of different priority, the
+// lower one's location goes, as within one scan (BlobScanner's `outranked`).
+void FindingStore::DropOutranked() {
+  std::unordered_map<std::string, int> best;
+  for (const auto& [fp, f] : findings_) {
+    const int priority = rules_->rule(f.rule).priority;
+    for (const auto& l : f.locations) {
+      auto [it, inserted] = best.try_emplace(PlaceKey(l, f.secret.Reveal()), priority);
+      if (!inserted) it->second = std::max(it->second, priority);
+    }
+  }
+  for (auto it = findings_.begin(); it != findings_.end();) {
+    Finding& f = it->second;
+    const int priority = rules_->rule(f.rule).priority;
+    f.locations.erase(std::remove_if(f.locations.begin(), f.locations.end(),
+                                     [&](const Location& l) {
+                                       return best[PlaceKey(l, f.secret.Reveal())] > priority;
+                                     }),
+                      f.locations.end());
+    it = f.locations.empty() ? findings_.erase(it) : std::next(it);
+  }
+}
+
 std::vector<Finding> FindingStore::Take() {
   std::lock_guard<std::mutex> lock(mu_);
+  DropOutranked();
   std::vector<Finding> out;
   out.reserve(findings_.size());
   auto loc_less = [](const Location& a, const Location& b) {

@@ -43,3 +43,40 @@ TEST_CASE("One finding per (rule, secret), with every location once") {
   CHECK(f.locations[2].line == 9);
   CHECK(f.fingerprint == Fingerprint("t.ghp", "ghp_value_one"));
 }
+
+TEST_CASE("A secret two passes report in one place under rules of different priority is one finding") {
+  auto rules = testing::RulesFromYaml(kEngineRulesYaml);
+  const int vendor = rules->Find("t.ghp"), generic = rules->Find("t.generic_token");
+  REQUIRE(vendor >= 0);
+  REQUIRE(generic >= 0);
+  FindingStore store(*rules);
+  Match m;
+  m.secret = Secret("same_secret_value");
+  m.line = 2;
+  m.column = 13;
+  // The walk read config/web.vars as a plain file (a generic rule), the compose env_file pass
+  // read it as a .env file (the field, and how it was read, in the attributes).
+  m.rule = static_cast<uint32_t>(generic);
+  store.Add(m, Origin{"file", "config/web.vars", {}});
+  store.Add(m, Origin{"file", "other.txt", {}});  // elsewhere: stays
+  Match analyzed = m;
+  analyzed.rule = static_cast<uint32_t>(vendor);
+  analyzed.field = "DB_PASSWORD";
+  store.Add(analyzed, Origin{"file", "config/web.vars", {{"analyzed_as", "dotenv"}, {"env_file_of", "compose.yaml"}}});
+  // The same secret on another line of the same file: a different place, stays.
+  m.line = 5;
+  store.Add(m, Origin{"file", "config/web.vars", {}});
+  const auto findings = store.Take();
+  REQUIRE(findings.size() == 2);
+  for (const auto& f : findings) {
+    if (f.rule == static_cast<uint32_t>(vendor)) {
+      REQUIRE(f.locations.size() == 1);
+      CHECK(f.locations[0].origin.path == "config/web.vars");
+    } else {
+      REQUIRE(f.locations.size() == 2);
+      CHECK(f.locations[0].origin.path == "config/web.vars");
+      CHECK(f.locations[0].line == 5);
+      CHECK(f.locations[1].origin.path == "other.txt");
+    }
+  }
+}
