@@ -3,6 +3,7 @@ pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 target_sources(leakhound_core PRIVATE
   src/registry/registry_client.cpp
+  src/registry/cred_helper.cpp
   src/registry/registry_store.cpp
   src/registry/audit.cpp
   src/registry/registry_cli.cpp)

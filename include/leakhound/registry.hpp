@@ -62,10 +62,17 @@ std::string ParseAuthChallenge(const std::string& header,
 std::string ParseNextLink(const std::string& link, const std::string& base);
 bool IsLoopbackHost(const std::string& host_port);
 
-// Credentials for a registry host from --username/--password-stdin, REGISTRY_AUTH_FILE, or
-// $DOCKER_CONFIG/config.json (default ~/.docker/config.json) `auths`. False when none.
+// Credentials for a registry host from REGISTRY_AUTH_FILE, or $DOCKER_CONFIG/config.json
+// (default ~/.docker/config.json): per file, the host's `credHelpers` helper, else its `auths`
+// entry, else the `credsStore` helper. False when none (`warning`, one line each, says why when
+// something was there but unusable).
 bool LookupRegistryCredentials(const std::string& host, std::string* user, std::string* password,
                                std::string* warning);
+// Runs `docker-credential-<helper> get` (found on PATH) with `server` on its stdin, as Docker
+// does. False with `error` empty when it has no credentials for the server; false with `error`
+// set (never holding the secret) when it fails, times out, or answers with an identity token.
+bool RunCredentialHelper(const std::string& helper, const std::string& server, std::string* user,
+                         std::string* secret, std::string* error, int timeout_ms = 30000);
 
 struct RegistryStats {
   uint64_t requests = 0, retries = 0, bytes = 0, token_fetches = 0;

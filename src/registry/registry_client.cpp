@@ -339,28 +339,42 @@ bool LookupRegistryCredentials(const std::string& host, std::string* user, std::
   } else if (const char* home = std::getenv("HOME"); home && *home) {
     files.push_back(std::string(home) + "/.docker/config.json");
   }
+  auto warn = [&](const std::string& line) { *warning += (warning->empty() ? "" : "\n") + line; };
+  // "https://host:port/v1/" -> "host:port", as config.json keys are written.
+  auto host_of = [](std::string k) {
+    if (k.rfind("https://", 0) == 0) k = k.substr(8);
+    else if (k.rfind("http://", 0) == 0) k = k.substr(7);
+    if (const size_t sl = k.find('/'); sl != std::string::npos) k = k.substr(0, sl);
+    return k;
+  };
+  auto helper = [&](const std::string& file, const std::string& name, const std::string& server) {
+    std::string error;
+    if (RunCredentialHelper(name, server, user, password, &error)) return true;
+    if (!error.empty()) warn(file + ": credential helper '" + name + "': " + error);
+    return false;
+  };
   for (const auto& file : files) {
     std::string text;
     if (!ReadWholeFile(file, &text)) continue;
     const json j = json::parse(text, nullptr, false);
     if (!j.is_object()) {
-      *warning = file + ": not valid JSON; its credentials were not used";
+      warn(file + ": not valid JSON; its credentials were not used");
       continue;
     }
-    if (!j.contains("auths") || !j["auths"].is_object()) continue;
-    for (const auto& [key, entry] : j["auths"].items()) {
-      std::string k = key;
-      if (k.rfind("https://", 0) == 0) k = k.substr(8);
-      else if (k.rfind("http://", 0) == 0) k = k.substr(7);
-      if (const size_t sl = k.find('/'); sl != std::string::npos) k = k.substr(0, sl);
-      if (k != host || !entry.is_object()) continue;
+    if (j.contains("credHelpers") && j["credHelpers"].is_object())
+      for (const auto& [key, name] : j["credHelpers"].items())
+        if (host_of(key) == host && name.is_string() && helper(file, name, key)) return true;
+    const json none = json::object();
+    const json& auths = j.contains("auths") && j["auths"].is_object() ? j["auths"] : none;
+    for (const auto& [key, entry] : auths.items()) {
+      if (host_of(key) != host || !entry.is_object()) continue;
       if (entry.contains("auth") && entry["auth"].is_string()) {
         std::string decoded;
         const size_t colon = Unbase64(entry["auth"].get<std::string>(), &decoded)
                                  ? decoded.find(':')
                                  : std::string::npos;
         if (colon == std::string::npos) {
-          *warning = file + ": the auth entry for " + host + " is not base64 of user:password";
+          warn(file + ": the auth entry for " + host + " is not base64 of user:password");
           continue;
         }
         *user = decoded.substr(0, colon);
@@ -374,8 +388,14 @@ bool LookupRegistryCredentials(const std::string& host, std::string* user, std::
         return true;
       }
     }
-    if (j.contains("credHelpers") || j.contains("credsStore"))
-      *warning = file + ": credential helpers (credsStore/credHelpers) are not supported";
+    // The default store, asked for the host as `docker login` saved it.
+    if (j.contains("credsStore") && j["credsStore"].is_string()) {
+      const std::string store = j["credsStore"];
+      std::string server = host;
+      for (const auto& [key, entry] : auths.items())
+        if (host_of(key) == host) server = key;
+      if (helper(file, store, server)) return true;
+    }
   }
   return false;
 }
@@ -423,7 +443,11 @@ RegistryClient::RegistryClient(const std::string& base, RegistryOptions options)
   } else if (LookupRegistryCredentials(host_, &auth_->user, &auth_->password, &warning)) {
     auth_->have_credentials = true;
   }
-  if (!warning.empty()) Note(warning);
+  for (size_t at = 0; at < warning.size();) {  // one note a line
+    const size_t nl = std::min(warning.find('\n', at), warning.size());
+    Note(warning.substr(at, nl - at));
+    at = nl + 1;
+  }
   options_.password.clear();
 }
 

@@ -343,6 +343,40 @@ def group_basic(ctx):
                                  env={"REGISTRY_AUTH_FILE": authfile, "HOME": ctx.tmp})
         outputs.append(r)
         check(rc == 1 and rt.fingerprints(rep) == want, "basic: image REF with REGISTRY_AUTH_FILE")
+        # Docker credential helpers: a fake `docker-credential-lhtest` on PATH that knows the host.
+        bindir = os.path.join(ctx.tmp, "bin")
+        os.makedirs(bindir, exist_ok=True)
+        for name, body in [
+            ("lhtest", f'read server\n[ "$1" = get ] || exit 1\n'
+                       f'if [ "$server" = "{reg.host}" ]; then\n'
+                       f'  printf \'{{"ServerURL":"%s","Username":"{user}","Secret":"{password}"}}\' "$server"\n'
+                       f'else echo "credentials not found in native keychain"; exit 1; fi\n'),
+            ("lhbroken", f'echo "{password} went wrong" >&2\nexit 3\n')]:
+            path = os.path.join(bindir, f"docker-credential-{name}")
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\n" + body)
+            os.chmod(path, 0o755)
+        helper_env = {"PATH": bindir + os.pathsep + os.environ.get("PATH", ""), "HOME": ctx.tmp}
+        for config, what in [({"credHelpers": {reg.host: "lhtest"}}, "credHelpers"),
+                             ({"auths": {reg.host: {}}, "credsStore": "lhtest"}, "credsStore")]:
+            hconf = os.path.join(ctx.tmp, "docker-" + what)
+            os.makedirs(hconf, exist_ok=True)
+            with open(os.path.join(hconf, "config.json"), "w") as f:
+                json.dump(config, f)
+            rc, rep, st, r = ctx.run(["registry", reg.url], env=dict(helper_env, DOCKER_CONFIG=hconf))
+            outputs.append(r)
+            check(rc == 1 and rt.fingerprints(rep) == want,
+                  f"basic: credentials from a credential helper ({what})")
+        hconf = os.path.join(ctx.tmp, "docker-broken")
+        os.makedirs(hconf, exist_ok=True)
+        with open(os.path.join(hconf, "config.json"), "w") as f:
+            json.dump({"credHelpers": {reg.host: "lhbroken"}, "credsStore": "lhmissing"}, f)
+        rc, rep, st, r = ctx.run(["registry", reg.url], env=dict(helper_env, DOCKER_CONFIG=hconf))
+        outputs.append(r)
+        check(rc == 2 and "docker-credential-lhmissing" in r.stderr and "not on PATH" in r.stderr
+              and "docker-credential-lhbroken get: exit status 3" in r.stderr
+              and "asks for credentials" in r.stderr,
+              "basic: a failing or missing credential helper is a warning naming it, then no credentials")
         rc, rep, st, r = ctx.run(["registry", reg.url, "--username", user, "--password-stdin"],
                                  stdin="wrong\n", env={"HOME": ctx.tmp})
         outputs.append(r)

@@ -76,6 +76,42 @@ TEST_CASE("credentials from auth files", "[registry]") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("credential helpers: answers, none, tokens, time-outs, bad names", "[registry]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("lh-helpers-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto helper = [&](const std::string& name, const std::string& body) {
+    const auto path = dir / ("docker-credential-" + name);
+    std::ofstream(path) << "#!/bin/sh\n" << body;
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  };
+  helper("ok", "read s; printf '{\"ServerURL\":\"%s\",\"Username\":\"u-%s\",\"Secret\":\"pw\"}' \"$s\" \"$s\"\n");
+  helper("none", "echo 'credentials not found in native keychain'; exit 1\n");
+  helper("token", "printf '{\"Username\":\"<token>\",\"Secret\":\"rt-value-123\"}'\n");
+  helper("garbage", "echo not json\n");
+  helper("slow", "sleep 5\n");
+  const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", (dir.string() + ":" + old_path).c_str(), 1);
+  std::string user, secret, error;
+  REQUIRE(RunCredentialHelper("ok", "reg.example.com:5000", &user, &secret, &error));
+  CHECK(user == "u-reg.example.com:5000");  // the server was given on stdin
+  CHECK(secret == "pw");
+  CHECK_FALSE(RunCredentialHelper("none", "reg.example.com", &user, &secret, &error));
+  CHECK(error.empty());  // none is not an error
+  CHECK_FALSE(RunCredentialHelper("token", "reg.example.com", &user, &secret, &error));
+  CHECK(error.find("identity token") != std::string::npos);
+  CHECK(error.find("rt-value-123") == std::string::npos);
+  CHECK_FALSE(RunCredentialHelper("garbage", "reg.example.com", &user, &secret, &error));
+  CHECK(error.find("not {") != std::string::npos);
+  CHECK_FALSE(RunCredentialHelper("slow", "reg.example.com", &user, &secret, &error, 300));
+  CHECK(error.find("no answer within") != std::string::npos);
+  CHECK_FALSE(RunCredentialHelper("absent", "reg.example.com", &user, &secret, &error));
+  CHECK(error.find("not on PATH") != std::string::npos);
+  CHECK_FALSE(RunCredentialHelper("../../bin/sh", "reg.example.com", &user, &secret, &error));
+  CHECK(error.find("not a credential helper name") != std::string::npos);
+  ::setenv("PATH", old_path.c_str(), 1);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("shards split repositories deterministically", "[registry]") {
   int counts[3] = {0, 0, 0};
   for (int i = 0; i < 300; ++i) {
