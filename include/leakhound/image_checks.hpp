@@ -24,9 +24,27 @@ struct ImageEntryFact {
   uint64_t size = 0;
 };
 
+// A set of paths kept as keyed 128-bit hashes (ComputeContentId's, with a per-process key, so
+// no collision can be crafted): 16 bytes a path, where a registry audit holds every layer's
+// paths until the end of the run. Not enumerable. Fast lookups once sealed (sorted); before
+// that they are linear.
+class PathSet {
+ public:
+  void insert(std::string_view path);
+  size_t count(std::string_view path) const;  // 0 or 1
+  void Seal();                                // after the inserts, before many lookups
+  size_t size() const { return hashes_.size(); }
+
+ private:
+  using Hash = std::pair<uint64_t, uint64_t>;
+  static Hash Of(std::string_view path);
+  std::vector<Hash> hashes_;
+  bool sealed_ = true;
+};
+
 // What one layer holds, as far as the checks and the final-filesystem view need it.
 struct ImageLayerFacts {
-  std::unordered_set<std::string> paths;    // every entry it holds
+  PathSet paths;                            // every entry it holds
   std::unordered_set<std::string> deleted;  // whiteouts: paths it removes from lower layers
   std::vector<std::string> opaque;          // directories it empties of lower layers' content
   std::vector<ImageEntryFact> notable;      // entries IsNotableImageEntry kept

@@ -47,6 +47,9 @@ struct ImageOptions {
   // recorded by then), `ok` when it was read whole without error.
   std::function<bool(const std::string& digest, LayerRecord* record)> restore_layer;
   std::function<void(const std::string& digest, bool ok, const LayerRecord& record)> layer_done;
+  // layer_done's record lists the layer's paths (a registry audit's state keeps them); else
+  // only the whiteouts, opaque directories and notable entries (paths are kept as hashes).
+  bool record_paths = false;
 };
 
 // One image an ImageSource found: its reference, manifest digest, platform and layer digests.

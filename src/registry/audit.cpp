@@ -352,6 +352,7 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
   };
   ScanJob job(rules, scan);
   ImageOptions io = o.image;
+  io.record_paths = state != nullptr;  // the state keeps them (as strings) for whiteouts
   io.restore_layer = [&](const std::string& digest, LayerRecord* record) {
     if (!state) return false;
     std::vector<std::pair<Origin, Match>> ms;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <map>
 #include <sstream>
 
@@ -103,6 +104,33 @@ std::string Repository(const std::string& ref) {
 }
 
 }  // namespace
+
+PathSet::Hash PathSet::Of(std::string_view path) {
+  const BlobId id = ComputeContentId(path);
+  Hash h;
+  std::memcpy(&h.first, id.bytes.data(), 8);
+  std::memcpy(&h.second, id.bytes.data() + 8, 8);
+  return h;
+}
+
+void PathSet::insert(std::string_view path) {
+  hashes_.push_back(Of(path));
+  sealed_ = false;
+}
+
+void PathSet::Seal() {
+  if (sealed_) return;
+  std::sort(hashes_.begin(), hashes_.end());
+  hashes_.erase(std::unique(hashes_.begin(), hashes_.end()), hashes_.end());
+  hashes_.shrink_to_fit();
+  sealed_ = true;
+}
+
+size_t PathSet::count(std::string_view path) const {
+  const Hash h = Of(path);
+  if (sealed_) return std::binary_search(hashes_.begin(), hashes_.end(), h) ? 1 : 0;
+  return std::find(hashes_.begin(), hashes_.end(), h) != hashes_.end() ? 1 : 0;
+}
 
 bool ImageLayerFacts::Removes(const std::string& path) const {
   if (paths.count(path) || deleted.count(path)) return true;
@@ -258,7 +286,10 @@ bool ParseImageListing(std::string_view text, ImageCheckInput* in,
     }
   }
   in->layers.clear();
-  for (const auto& l : *layers) in->layers.push_back(&l);
+  for (auto& l : *layers) {
+    l.paths.Seal();
+    in->layers.push_back(&l);
+  }
   return true;
 }
 

@@ -315,6 +315,7 @@ struct LayerInfo {
   // Filled by the expander (one thread), read by Annotate and the image checks after the scan:
   // paths, whiteouts, opaque directories, and the entries the hardening checks may report.
   ImageLayerFacts fs;
+  std::vector<std::string> record_paths;  // with options.record_paths: for layer_done, then freed
   std::vector<std::pair<std::string, std::string>> attributes;  // provenance, as queued
   bool read_ok = false;                     // read whole, without error
 };
@@ -458,10 +459,12 @@ class ImageSource::Impl::Expander : public BlobExpander {
         if (raw && raw->BadBytes() && attempt < retries && !visitor.Cancelled()) {
           impl_->store->OnBlobRetry(layer.member, attempt + 1, where + ": " + error);
           layer.fs = ImageLayerFacts{};
+          layer.record_paths.clear();
           continue;
         }
       }
       current.Report();
+      layer.fs.paths.Seal();
       layer.read_ok = current.errors == 0;  // layer_done hears it once the files are scanned
       return;
     }
@@ -518,7 +521,8 @@ class ImageSource::Impl::Expander : public BlobExpander {
         if (IsNotableImageEntry(entry_path, mode))
           layer->fs.notable.push_back(
               {entry_path, mode, static_cast<uint64_t>(std::max<la_int64_t>(0, archive_entry_size(e)))});
-        layer->fs.paths.insert(std::move(entry_path));
+        layer->fs.paths.insert(entry_path);
+        if (impl_->options.record_paths) layer->record_paths.push_back(std::move(entry_path));
       }
       const auto type = archive_entry_filetype(e);
       if (type == AE_IFDIR) continue;
@@ -970,7 +974,8 @@ void ImageSource::Impl::Queue(
         const bool restored = im.options.restore_layer && im.options.restore_layer(digest, &record);
         if (restored) {
           // Read in an earlier run: only what whiteouts and the image checks need comes back.
-          info.fs.paths.insert(record.paths.begin(), record.paths.end());
+          for (const auto& p : record.paths) info.fs.paths.insert(p);
+          info.fs.paths.Seal();
           info.fs.deleted.insert(record.deleted.begin(), record.deleted.end());
           info.fs.opaque = std::move(record.opaque);
           info.fs.notable = std::move(record.notable);
@@ -1010,7 +1015,8 @@ void ImageSource::Impl::Queue(
       in.done_token = std::shared_ptr<void>(new char(0), [options, layer](void* p) {
         delete static_cast<char*>(p);
         LayerRecord record;
-        record.paths.assign(layer->fs.paths.begin(), layer->fs.paths.end());
+        record.paths = std::move(layer->record_paths);  // not needed after this
+        layer->record_paths = {};
         record.deleted.assign(layer->fs.deleted.begin(), layer->fs.deleted.end());
         record.opaque = layer->fs.opaque;
         record.notable = layer->fs.notable;

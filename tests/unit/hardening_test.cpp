@@ -219,3 +219,27 @@ TEST_CASE("hardening: image user, caches per layer, minimal bases") {
   CHECK(error == "line 1: 'file' before the first 'layer'");
   CHECK_FALSE(ParseImageListing("layer\nfile 9z x\n", &in, &layers, &error));
 }
+
+TEST_CASE("image layers keep paths as hashes: lookups before and after sealing, whiteouts") {
+  ImageLayerFacts lower, upper;
+  for (int i = 0; i < 1000; ++i) lower.paths.insert("usr/lib/file" + std::to_string(i));
+  lower.paths.insert("usr/lib/file7");  // again
+  CHECK(lower.paths.count("usr/lib/file999") == 1);  // linear before Seal()
+  CHECK(lower.paths.count("usr/lib/file1000") == 0);
+  lower.paths.Seal();
+  CHECK(lower.paths.size() == 1000);
+  CHECK(lower.paths.count("usr/lib/file0") == 1);
+  CHECK(lower.paths.count("usr/lib/file999") == 1);
+  CHECK(lower.paths.count("usr/lib/file1000") == 0);
+  CHECK(lower.paths.count("usr/lib/file") == 0);
+  CHECK(lower.paths.count("") == 0);
+  upper.paths.insert("etc/passwd");
+  upper.deleted.insert("usr/lib");
+  upper.opaque.push_back("var/cache/");
+  upper.paths.Seal();
+  CHECK(upper.Removes("etc/passwd"));          // replaced
+  CHECK(upper.Removes("usr/lib/file3"));       // under a deleted directory
+  CHECK(upper.Removes("var/cache/apt/x.deb"));  // under an opaque directory
+  CHECK_FALSE(upper.Removes("etc/shadow"));
+  CHECK_FALSE(upper.Removes("usr/libexec/x"));
+}
