@@ -821,8 +821,14 @@ void ImageSource::EnumerateImages(BlobSink& sink) {
           sink.Error(next.name, next.error);
           continue;
         }
-        const json descriptor = json::parse(next.descriptor, nullptr, false);
-        if (descriptor.is_object()) collect(descriptor);
+        try {
+          const json descriptor = json::parse(next.descriptor, nullptr, false);
+          if (descriptor.is_object()) collect(descriptor);
+        } catch (const nlohmann::json::exception& e) {  // this image only: the audit goes on
+          errors.push_back(std::string("malformed image metadata: ") + e.what());
+          batch.clear();
+          image_layers.clear();
+        }
         for (const auto& e : errors) sink.Error(next.name, e);
         errors.clear();
         im.Queue(sink, std::move(batch), image_layers, member_size);
@@ -861,137 +867,144 @@ void ImageSource::Impl::Queue(
   if (!expander) expander = std::make_shared<Expander>(this);
   std::vector<size_t> to_queue;  // slots of the layers to read
   for (size_t i = 0; i < batch.size(); ++i) {
-    Image img = std::move(batch[i]);
-    std::string text;
-    if (!store->ReadSmall(img.config_member, &text, &error)) {
-      sink.Error(im.path, img.ref + ": config: " + error);
-      continue;
-    }
-    const json config = json::parse(text, nullptr, false);
-    if (!config.is_object()) {
-      sink.Error(im.path, img.ref + ": config is not valid JSON");
-      continue;
-    }
-    if (img.platform.empty()) {
-      img.platform = config.value("os", "") + "/" + config.value("architecture", "");
-      if (config.contains("variant")) img.platform += "/" + config.value("variant", "");
-    }
-    // "linux/arm64" selects any variant of it ("linux/arm64/v8"); a variant must match exactly.
-    const std::string& want = im.options.platform;
-    if (!want.empty() && img.platform != want && img.platform.rfind(want + "/", 0) != 0) continue;
-    if (!RefMatches(im.options.image_ref, img.ref)) continue;
+    // A field of the wrong type in one image's config is an error for that image only (its
+    // layers are added last, after everything that can throw).
+    const std::string ref = batch[i].ref;
+    try {
+      Image img = std::move(batch[i]);
+      std::string text;
+      if (!store->ReadSmall(img.config_member, &text, &error)) {
+        sink.Error(im.path, img.ref + ": config: " + error);
+        continue;
+      }
+      const json config = json::parse(text, nullptr, false);
+      if (!config.is_object()) {
+        sink.Error(im.path, img.ref + ": config is not valid JSON");
+        continue;
+      }
+      if (img.platform.empty()) {
+        img.platform = config.value("os", "") + "/" + config.value("architecture", "");
+        if (config.contains("variant")) img.platform += "/" + config.value("variant", "");
+      }
+      // "linux/arm64" selects any variant of it ("linux/arm64/v8"); a variant must match exactly.
+      const std::string& want = im.options.platform;
+      if (!want.empty() && img.platform != want && img.platform.rfind(want + "/", 0) != 0) continue;
+      if (!RefMatches(im.options.image_ref, img.ref)) continue;
 
-    std::vector<std::pair<std::string, std::string>> base = {
-        {"image", img.ref}, {"image_digest", img.digest}, {"platform", img.platform}};
-    // Config facts, as lines the rules read: "ENV K=V", "LABEL k=v", "ARG K=V"...
-    auto fact = [&](const std::string& field, const std::string& text_fact) {
-      BlobInput in;
-      in.origin.source = "image-config";
-      in.origin.path = field;
-      in.origin.attributes = base;
-      in.origin.attributes.emplace_back(
-          "why", field.rfind("history", 0) == 0
-                     ? "the build history (build args, ENV and RUN steps) is readable by anyone "
-                       "who can pull the image; use BuildKit RUN --mount=type=secret instead"
-                     : "the image config is readable by anyone who can pull the image; pass "
-                       "secrets at run time instead");
-      in.bytes = std::make_shared<const std::string>(text_fact + "\n");
-      sink.Push(std::move(in));
-    };
-    std::vector<std::string> diff_ids;
-    if (config.contains("rootfs") && config["rootfs"].is_object() &&
-        config["rootfs"].contains("diff_ids") && config["rootfs"]["diff_ids"].is_array())
-      for (const auto& d : config["rootfs"]["diff_ids"])
-        if (d.is_string()) diff_ids.push_back(d);
-    if (config.contains("config") && config["config"].is_object()) {
-      const json& c = config["config"];
-      auto joined = [](const json& v) {
-        std::string out;
-        if (v.is_array()) {
-          for (const auto& x : v)
-            if (x.is_string()) out += (out.empty() ? "" : " ") + x.get<std::string>();
-        } else if (v.is_string()) {
-          out = v;
-        }
-        return out;
+      std::vector<std::pair<std::string, std::string>> base = {
+          {"image", img.ref}, {"image_digest", img.digest}, {"platform", img.platform}};
+      // Config facts, as lines the rules read: "ENV K=V", "LABEL k=v", "ARG K=V"...
+      auto fact = [&](const std::string& field, const std::string& text_fact) {
+        BlobInput in;
+        in.origin.source = "image-config";
+        in.origin.path = field;
+        in.origin.attributes = base;
+        in.origin.attributes.emplace_back(
+            "why", field.rfind("history", 0) == 0
+                       ? "the build history (build args, ENV and RUN steps) is readable by anyone "
+                         "who can pull the image; use BuildKit RUN --mount=type=secret instead"
+                       : "the image config is readable by anyone who can pull the image; pass "
+                         "secrets at run time instead");
+        in.bytes = std::make_shared<const std::string>(text_fact + "\n");
+        sink.Push(std::move(in));
       };
-      if (c.contains("User") && c["User"].is_string()) {
-        img.has_user = true;
-        img.user = c["User"].get<std::string>();
-      }
-      if (c.contains("Labels") && c["Labels"].is_object())
-        for (const auto& [k, v] : c["Labels"].items())
-          if (v.is_string()) img.labels.emplace_back(k, v.get<std::string>());
-      if (c.contains("Env") && c["Env"].is_array())
-        for (size_t k = 0; k < c["Env"].size(); ++k)
-          if (c["Env"][k].is_string()) fact("Env[" + std::to_string(k) + "]", "ENV " + c["Env"][k].get<std::string>());
-      if (c.contains("Labels") && c["Labels"].is_object())
-        for (const auto& [k, v] : c["Labels"].items())
-          if (v.is_string()) fact("Labels[" + k + "]", "LABEL " + k + "=" + v.get<std::string>());
-      if (c.contains("Cmd")) fact("Cmd", "CMD " + joined(c["Cmd"]));
-      if (c.contains("Entrypoint")) fact("Entrypoint", "ENTRYPOINT " + joined(c["Entrypoint"]));
-      if (c.contains("Healthcheck") && c["Healthcheck"].is_object() && c["Healthcheck"].contains("Test"))
-        fact("Healthcheck", "HEALTHCHECK " + joined(c["Healthcheck"]["Test"]));
-    }
-    std::vector<std::string> layer_steps;
-    if (config.contains("history") && config["history"].is_array()) {
-      const json& h = config["history"];
-      for (size_t k = 0; k < h.size(); ++k) {
-        if (!h[k].is_object()) continue;
-        const std::string created_by = h[k].value("created_by", "");
-        if (!h[k].value("empty_layer", false)) layer_steps.push_back(created_by);
-        if (created_by.empty()) continue;
-        std::vector<BuildArg> args;
-        std::string rest;
-        std::string text_fact;
-        if (ParseBuildArgs(created_by, &args, &rest)) {
-          for (const auto& a : args) text_fact += "ARG " + a.key + "=" + a.value + "\n";
-          text_fact += "RUN " + rest;
-        } else {
-          text_fact = created_by;
+      std::vector<std::string> diff_ids;
+      if (config.contains("rootfs") && config["rootfs"].is_object() &&
+          config["rootfs"].contains("diff_ids") && config["rootfs"]["diff_ids"].is_array())
+        for (const auto& d : config["rootfs"]["diff_ids"])
+          if (d.is_string()) diff_ids.push_back(d);
+      if (config.contains("config") && config["config"].is_object()) {
+        const json& c = config["config"];
+        auto joined = [](const json& v) {
+          std::string out;
+          if (v.is_array()) {
+            for (const auto& x : v)
+              if (x.is_string()) out += (out.empty() ? "" : " ") + x.get<std::string>();
+          } else if (v.is_string()) {
+            out = v;
+          }
+          return out;
+        };
+        if (c.contains("User") && c["User"].is_string()) {
+          img.has_user = true;
+          img.user = c["User"].get<std::string>();
         }
-        fact("history[" + std::to_string(k) + "]", text_fact);
+        if (c.contains("Labels") && c["Labels"].is_object())
+          for (const auto& [k, v] : c["Labels"].items())
+            if (v.is_string()) img.labels.emplace_back(k, v.get<std::string>());
+        if (c.contains("Env") && c["Env"].is_array())
+          for (size_t k = 0; k < c["Env"].size(); ++k)
+            if (c["Env"][k].is_string()) fact("Env[" + std::to_string(k) + "]", "ENV " + c["Env"][k].get<std::string>());
+        if (c.contains("Labels") && c["Labels"].is_object())
+          for (const auto& [k, v] : c["Labels"].items())
+            if (v.is_string()) fact("Labels[" + k + "]", "LABEL " + k + "=" + v.get<std::string>());
+        if (c.contains("Cmd")) fact("Cmd", "CMD " + joined(c["Cmd"]));
+        if (c.contains("Entrypoint")) fact("Entrypoint", "ENTRYPOINT " + joined(c["Entrypoint"]));
+        if (c.contains("Healthcheck") && c["Healthcheck"].is_object() && c["Healthcheck"].contains("Test"))
+          fact("Healthcheck", "HEALTHCHECK " + joined(c["Healthcheck"]["Test"]));
       }
-    }
+      std::vector<std::string> layer_steps;
+      if (config.contains("history") && config["history"].is_array()) {
+        const json& h = config["history"];
+        for (size_t k = 0; k < h.size(); ++k) {
+          if (!h[k].is_object()) continue;
+          const std::string created_by = h[k].value("created_by", "");
+          if (!h[k].value("empty_layer", false)) layer_steps.push_back(created_by);
+          if (created_by.empty()) continue;
+          std::vector<BuildArg> args;
+          std::string rest;
+          std::string text_fact;
+          if (ParseBuildArgs(created_by, &args, &rest)) {
+            for (const auto& a : args) text_fact += "ARG " + a.key + "=" + a.value + "\n";
+            text_fact += "RUN " + rest;
+          } else {
+            text_fact = created_by;
+          }
+          fact("history[" + std::to_string(k) + "]", text_fact);
+        }
+      }
 
-    const auto& layers = image_layers[i];
-    for (size_t k = 0; k < layers.size(); ++k) {
-      auto [member, digest] = layers[k];
-      if (digest.empty()) digest = k < diff_ids.size() ? diff_ids[k] : member;
-      auto found = im.layer_by_member.find(member);
-      size_t slot;
-      if (found == im.layer_by_member.end()) {
-        LayerInfo info;
-        info.member = member;
-        info.digest = digest;
-        info.created_by = k < layer_steps.size() ? layer_steps[k] : "";
-        // Provenance, set before the layer is queued: scanning threads only read it.
-        info.attributes = base;
-        info.attributes.emplace_back("layer", std::to_string(k + 1));
-        info.attributes.emplace_back("layer_digest", digest);
-        info.attributes.emplace_back("created_by", Truncate(RedactBuildArgs(info.created_by), 160));
-        LayerRecord record;
-        const bool restored = im.options.restore_layer && im.options.restore_layer(digest, &record);
-        if (restored) {
-          // Read in an earlier run: only what whiteouts and the image checks need comes back.
-          for (const auto& p : record.paths) info.fs.paths.insert(p);
-          info.fs.paths.Seal();
-          info.fs.deleted.insert(record.deleted.begin(), record.deleted.end());
-          info.fs.opaque = std::move(record.opaque);
-          info.fs.notable = std::move(record.notable);
-          ++im.restored;
+      const auto& layers = image_layers[i];
+      for (size_t k = 0; k < layers.size(); ++k) {
+        auto [member, digest] = layers[k];
+        if (digest.empty()) digest = k < diff_ids.size() ? diff_ids[k] : member;
+        auto found = im.layer_by_member.find(member);
+        size_t slot;
+        if (found == im.layer_by_member.end()) {
+          LayerInfo info;
+          info.member = member;
+          info.digest = digest;
+          info.created_by = k < layer_steps.size() ? layer_steps[k] : "";
+          // Provenance, set before the layer is queued: scanning threads only read it.
+          info.attributes = base;
+          info.attributes.emplace_back("layer", std::to_string(k + 1));
+          info.attributes.emplace_back("layer_digest", digest);
+          info.attributes.emplace_back("created_by", Truncate(RedactBuildArgs(info.created_by), 160));
+          LayerRecord record;
+          const bool restored = im.options.restore_layer && im.options.restore_layer(digest, &record);
+          if (restored) {
+            // Read in an earlier run: only what whiteouts and the image checks need comes back.
+            for (const auto& p : record.paths) info.fs.paths.insert(p);
+            info.fs.paths.Seal();
+            info.fs.deleted.insert(record.deleted.begin(), record.deleted.end());
+            info.fs.opaque = std::move(record.opaque);
+            info.fs.notable = std::move(record.notable);
+            ++im.restored;
+          }
+          slot = im.AddLayer(std::move(info));
+          im.layer_by_member.emplace(member, slot);
+          if (!restored) to_queue.push_back(slot);
+        } else {
+          slot = found->second;  // a layer shared with an image already queued: scanned once
+          ++im.shared;
         }
-        slot = im.AddLayer(std::move(info));
-        im.layer_by_member.emplace(member, slot);
-        if (!restored) to_queue.push_back(slot);
-      } else {
-        slot = found->second;  // a layer shared with an image already queued: scanned once
-        ++im.shared;
+        img.layers.push_back(slot);
       }
-      img.layers.push_back(slot);
+      img.attributes = base;
+      im.images.push_back(std::move(img));
+    } catch (const nlohmann::json::exception& e) {
+      sink.Error(im.path, ref + ": malformed image metadata: " + e.what());
     }
-    img.attributes = base;
-    im.images.push_back(std::move(img));
   }
   // Biggest layers first (longest first: a big base layer started last would run alone at the
   // end). A registry hands images out one by one, so there the order holds within an image.

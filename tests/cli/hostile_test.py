@@ -297,6 +297,27 @@ def manifest_sizes_negative_and_overflowing(tmp):
 
 
 @case
+def one_image_with_a_malformed_config(tmp):
+    """Two images in one layout, the first with a config field of the wrong type ("os": 5): an
+    error for that image only; the other image is scanned and its secret found."""
+    token = SECRETS.github()  # fake, generated
+    path = os.path.join(tmp, "two")
+    good = write_oci(path, [layer_tar([mi.F("app/settings.py", f"TOKEN = '{token}'\n")])])
+    index = json.load(open(os.path.join(path, "index.json")))["manifests"]
+    bad_cfg = good.blob(mi.dumps({"architecture": "amd64", "os": 5, "config": {}}), mi.MT_CONFIG)
+    bad_man = good.blob(mi.dumps({"schemaVersion": 2, "mediaType": mi.MT_MANIFEST, "config": bad_cfg,
+                                  "layers": []}), mi.MT_MANIFEST)
+    bad_man["annotations"] = {mi.REF_ANNOTATION: "bad"}
+    good.write_index([bad_man] + index)
+    rc, rep, _ = report(["image", path, "--checks", "secrets"], timeout=60)
+    errors = rep["summary"]["errors"]
+    check(rc == 2 and any("bad: malformed image metadata" in e["message"] for e in errors),
+          f"the malformed image is not named: {errors}")
+    check(any(f["rule_id"].startswith("github") for f in rep["findings"]),
+          "the other image's secret is not found")
+
+
+@case
 def manifest_missing_blob_and_self_reference(tmp):
     """A manifest naming a layer blob that is not there, and an index that lists itself: errors
     naming what is missing or looping, no hang."""
