@@ -98,11 +98,8 @@ cat > "$PYTOOL" << 'PYEOF'
 """Helpers for bench/image_bench.sh. Every secret written is fake: random characters in the
 provider's format (GitHub tokens carry their CRC-32 like real ones, so leakhound's checksum
 filter accepts them). Secret values are never printed."""
-import hashlib, json, math, os, re, secrets, string, subprocess, sys
+import hashlib, json, os, re, secrets, string, subprocess, sys
 
-PLACEHOLDERS = ["example", "xxxx", "changeme", "change_me", "placeholder", "dummy", "sample",
-                "your_", "your-", "yourkey", "redacted", "fake", "****", "...", "<", ">",
-                "${", "{{", "$(", "%("]
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
 MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MT_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -112,38 +109,20 @@ MT_LAYER = {"gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
 CREATED = "2023-11-14T22:13:20Z"
 
 
-def entropy(s):
-    c = {}
-    for ch in s:
-        c[ch] = c.get(ch, 0) + 1
-    return -sum(v / len(s) * math.log2(v / len(s)) for v in c.values())
-
-
-def placeholder(s):
-    low = s.lower()
-    if any(p in low for p in PLACEHOLDERS) or len(set(s)) == 1:
-        return True
-    run = asc = 1
-    for a, b in zip(s, s[1:]):
-        run = run + 1 if a == b else 1
-        asc = asc + 1 if ord(b) == ord(a) + 1 else 1
-        if run >= 6 or asc >= 8:
-            return True
-    return False
-
-
-def fresh(make, issued):
-    while True:
-        v = make()
-        if v not in issued and not placeholder(v) and entropy(v) >= 3.5:
-            issued.add(v)
-            return v
-
-
 def cmd_secrets(repo, out):
     """Fake secrets and where they go; written once, reused by later runs (same images)."""
     if os.path.exists(out):
         return
+    sys.path.insert(0, os.path.join(repo, "tools"))
+    from fakesecrets import entropy, is_placeholder
+
+    def fresh(make, issued):
+        while True:
+            v = make()
+            if v not in issued and not is_placeholder(v) and entropy(v) >= 3.5:
+                issued.add(v)
+                return v
+
     issued = set()
     gh = lambda: fresh(lambda: subprocess.run(
         [sys.executable, os.path.join(repo, "tools", "rulecheck.py"), "gen-crc", "ghp_"],
