@@ -20,17 +20,12 @@ import secrets
 import string
 import subprocess
 import sys
-import zlib
 from collections import Counter, defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
-try:
-    import rulecheck  # the rule authors' Python approximation of the engine's filters
-except Exception:  # noqa: BLE001 - PyYAML missing or the file moved: fall back to our own copy
-    rulecheck = None
+from fakesecrets import B62, entropy, gen_crc, is_placeholder  # noqa: E402
 
-B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 UPPER_DIGITS = string.ascii_uppercase + string.digits
 B64 = string.ascii_letters + string.digits + "+/"
 B64URL = string.ascii_letters + string.digits + "-_"
@@ -378,21 +373,6 @@ def rnd(alphabet, k):
     return "".join(secrets.choice(alphabet) for _ in range(k))
 
 
-def b62(nval, width=6):
-    s = ""
-    while nval:
-        nval, r = divmod(nval, 62)
-        s = B62[r] + s
-    return s.rjust(width, "0")
-
-
-def gen_crc(prefix):
-    if rulecheck is not None:
-        return rulecheck.gen_crc(prefix)
-    body = rnd(B62, 30)
-    return prefix + body + b62(zlib.crc32(body.encode()))
-
-
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -461,15 +441,6 @@ def to_python_regex(pattern):
         return None
 
 
-def _entropy(s):
-    import math
-    if not s:
-        return 0.0
-    c = Counter(s)
-    n = len(s)
-    return -sum(v / n * math.log2(v / n) for v in c.values())
-
-
 def rule_findings(rule, rx, text):
     """Secrets `rule` would report in `text` (Python approximation of the engine)."""
     data = text.encode("latin-1", "replace")
@@ -486,10 +457,9 @@ def rule_findings(rule, rx, text):
         if kws and not any(k in m.group(0).lower() for k in kws):
             continue
         s = sec.decode("latin-1")
-        if _entropy(s) < (rule.get("min_entropy") or 0):
+        if entropy(sec) < (rule.get("min_entropy") or 0):  # per byte, as the engine
             continue
-        if rule.get("placeholder_filter", True) and rulecheck is not None and \
-                rulecheck.is_placeholder(s):
+        if rule.get("placeholder_filter", True) and is_placeholder(s):
             continue
         out.append(s)
     return out

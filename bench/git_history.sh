@@ -49,9 +49,9 @@ RG_FULL=${BENCH_RG_FULL:-0}
 NPROC=$(nproc)
 T_START=$(date +%s)
 
-say() { printf '\n== %s\n' "$*"; }
-die() { printf 'git_history: error: %s\n' "$*" >&2; exit 1; }
-warn() { printf 'git_history: WARNING: %s\n' "$*" >&2; }
+BENCH_NAME=git_history
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$BENCH_DIR/lib.sh"
 
 # ------------------------------------------------------------------------------------------
 say "checking tools"
@@ -66,19 +66,12 @@ mkdir -p "$DATA" "$WORK" "$RESULTS" "$GW/times" "$GW/out"
 # Others may rebuild build/leakhound while this runs: time a private copy.
 BIN=$GW/leakhound
 cp "$BIN_IN" "$BIN"
-LH_VERSION=$("$BIN" version 2> /dev/null || true)
-LH_VERSION=${LH_VERSION%%$'\n'*}
-COMMIT=$(git -C "$REPO" rev-parse --short=12 HEAD 2> /dev/null || echo unknown)
-if [[ -n $(git -C "$REPO" status --porcelain -- src include rules CMakeLists.txt cmake 2> /dev/null) ]]; then
-  COMMIT="$COMMIT (+ uncommitted changes in src/include/rules)"
-fi
-if [[ -n $(find "$REPO/src" "$REPO/include" "$REPO/rules" "$REPO/CMakeLists.txt" -newer "$BIN_IN" -print -quit 2> /dev/null) ]]; then
-  COMMIT="$COMMIT (the binary is older than some sources: rebuild for figures of this commit)"
-fi
+LH_VERSION=$(lh_version "$BIN")
+COMMIT="$(bench_commit)$(stale_binary_note "$BIN_IN")"
 export XDG_CACHE_HOME=$GW/cache      # leakhound's compiled-rule cache, warmed below
 unset LEAKHOUND_NO_CACHE
 "$BIN" rules list --format json > "$GW/rules.json" || die "leakhound rules list failed"
-RULES=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$GW/rules.json")
+RULES=$(rule_count "$GW/rules.json")
 echo "leakhound: $BIN_IN ($LH_VERSION), commit $COMMIT, $RULES rules"
 echo "git: $(git --version); rg: $(rg --version | sed -n 1p); cores: $NPROC"
 
@@ -89,13 +82,7 @@ if [[ -f $SRC/.bench-unpacked ]]; then
 else
   [[ -f $TARBALL ]] || die "$TARBALL not found: apt-get install -y linux-source-6.1"
   echo "unpacking $TARBALL into $DATA (once; ~1.3 GB) ..."
-  rm -rf "$DATA/.unpack.tmp" "$SRC"
-  mkdir -p "$DATA/.unpack.tmp"
-  tar -xJf "$TARBALL" -C "$DATA/.unpack.tmp"
-  [[ -d $DATA/.unpack.tmp/linux-source-6.1 ]] || die "unexpected layout in $TARBALL"
-  mv "$DATA/.unpack.tmp/linux-source-6.1" "$SRC"
-  rmdir "$DATA/.unpack.tmp"
-  touch "$SRC/.bench-unpacked"
+  unpack_kernel_source "$TARBALL" "$DATA"
 fi
 
 # ------------------------------------------------------------------------------------------
@@ -499,7 +486,7 @@ time_one() {
   tail -1 "$tf" >> "$GW/times/$name.txt"
   printf '   %-16s run %d: %s (load average %s)\n' "$name" "$i" \
     "$(tail -1 "$tf" | awk '{printf "wall %ss, cpu %.2fs, peak RSS %.1f MB", $1, $2+$3, $4*1024/1e6}')" \
-    "$(cut -d' ' -f1-3 /proc/loadavg)"
+    "$(loadavg)"
 }
 # medians NAME: each column's median over the runs into WALL/CPU/RSS/NRUNS[NAME].
 medians() {
@@ -516,12 +503,11 @@ EOF2
   RSS[$name]=$(awk -v k="$m" 'BEGIN {printf "%.1f", k*1024/1e6}')
 }
 
-LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AT_START=$(loadavg)
 say "timing ($RUNS runs each, rows taking turns, warm page cache)"
 for name in "${ROWS[@]}"; do
   command_for "$name"
-  if [[ ${CMD[0]} == bash && ${CMD[1]} == -c ]]; then CMDTEXT[$name]=${CMD[2]}; else
-    CMDTEXT[$name]=$(printf '%q ' "${CMD[@]}"); CMDTEXT[$name]=${CMDTEXT[$name]% }; fi
+  CMDTEXT[$name]=$(command_text "${CMD[@]}")
   printf '   %-16s $ %s\n' "$name" "${CMDTEXT[$name]}"
   STATUS[$name]=ok
   : > "$GW/times/$name.txt"
@@ -530,7 +516,7 @@ for ((i = 1; i <= RUNS; i++)); do
   for name in "${ROWS[@]}"; do time_one "$name" "$i"; done
 done
 for name in "${ROWS[@]}"; do medians "$name"; done
-LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AT_END=$(loadavg)
 
 # Patch text size (for the rg extrapolation) and rg's matches on its sample.
 PATCH_BYTES=$(git -C "$HIST" log -p --all | wc -c)
@@ -584,15 +570,12 @@ DATE=$(date -u +%F)
 HOST=$(uname -n)
 OUT=$RESULTS/$DATE-$HOST-git-history.md
 [[ $NAME == linux-history ]] || OUT=$RESULTS/$DATE-$HOST-git-history-$NAME.md
-CPU_MODEL=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
-MEM_TOTAL=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1024/1024}' /proc/meminfo)
 ELAPSED=$(($(date +%s) - T_START))
-rel() { sed "s#$REPO/##g"; }
 {
   echo "# leakhound git history benchmark, $DATE"
   echo
   echo "- date: $(date -u '+%F %T UTC')"
-  echo "- machine: \`$HOST\`, $NPROC cores (nproc), $CPU_MODEL, $MEM_TOTAL memory, kernel $(uname -r), Debian $(cat /etc/debian_version 2> /dev/null || echo '?')"
+  echo "- machine: $(machine_facts "$HOST")"
   echo "- load average when the timings started: $LOAD_AT_START; when they ended: $LOAD_AT_END (2 cores: other work on the machine shows up as noise; the rows take turns run by run so it falls on all of them)"
   echo "- leakhound: $LH_VERSION, commit \`$COMMIT\`, $RULES rules; $(git --version); ripgrep $(rg --version | sed -n 1p | cut -d' ' -f2)"
   echo "- history (\`bench/work/$NAME\`, bare, built from Debian's linux-source-6.1, ${DIRS_SPEC:-the whole tree}): $N_COMMITS commits, $N_BLOBS unique blobs totalling **$BLOB_MB MB**, $N_TREES trees, $N_REFS refs (main, a side branch, 2 tags)"

@@ -23,11 +23,11 @@ HW=$BENCH_DIR/work/hook-latency
 PUSHES=${BENCH_PUSHES:-30}
 HOOK_RUNS=${BENCH_HOOK_RUNS:-5}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-50}
-NPROC=$(nproc)
 T_START=$(date +%s)
 
-say() { printf '\n== %s\n' "$*"; }
-die() { printf 'hook_latency: error: %s\n' "$*" >&2; exit 1; }
+BENCH_NAME=hook_latency
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$BENCH_DIR/lib.sh"
 
 say "checking tools"
 for t in git python3 tar xz; do command -v "$t" > /dev/null || die "$t not found"; done
@@ -37,15 +37,8 @@ rm -rf "$HW"
 mkdir -p "$HW" "$RESULTS"
 BIN=$HW/leakhound               # a private copy: the hook records this path
 cp "$BIN_IN" "$BIN"
-LH_VERSION=$("$BIN" version 2> /dev/null || true)
-LH_VERSION=${LH_VERSION%%$'\n'*}
-COMMIT=$(git -C "$REPO" rev-parse --short=12 HEAD 2> /dev/null || echo unknown)
-if [[ -n $(git -C "$REPO" status --porcelain -- src include rules CMakeLists.txt cmake 2> /dev/null) ]]; then
-  COMMIT="$COMMIT (+ uncommitted changes in src/include/rules)"
-fi
-if [[ -n $(find "$REPO/src" "$REPO/include" "$REPO/rules" "$REPO/CMakeLists.txt" -newer "$BIN_IN" -print -quit 2> /dev/null) ]]; then
-  COMMIT="$COMMIT (the binary is older than some sources: rebuild for figures of this commit)"
-fi
+LH_VERSION=$(lh_version "$BIN")
+COMMIT="$(bench_commit)$(stale_binary_note "$BIN_IN")"
 export XDG_CACHE_HOME=$HW/cache
 unset LEAKHOUND_NO_CACHE
 # Git identity and no user/system config surprises for the bench repositories.
@@ -131,7 +124,7 @@ HOOK=$PROJ/.git/hooks/pre-push
 now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 
 # ------------------------------------------------------------------------------------------
-LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AT_START=$(loadavg)
 say "$PUSHES pushes of 3 commits each"
 : > "$HW/hook-direct.us"; : > "$HW/hook-script.us"; : > "$HW/push-hook.us"; : > "$HW/push-plain.us"
 cd "$PROJ"
@@ -275,15 +268,13 @@ echo "$VERDICT" | sed 's/\*\*//g'
 DATE=$(date -u +%F)
 HOST=$(uname -n)
 OUT=$RESULTS/$DATE-$HOST-hook-latency.md
-CPU_MODEL=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
-MEM_TOTAL=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1024/1024}' /proc/meminfo)
 ELAPSED=$(($(date +%s) - T_START))
 {
   echo "# leakhound pre-push hook latency, $DATE"
   echo
   echo "- date: $(date -u '+%F %T UTC')"
-  echo "- machine: \`$HOST\`, $NPROC cores (nproc), $CPU_MODEL, $MEM_TOTAL memory, kernel $(uname -r), Debian $(cat /etc/debian_version 2> /dev/null || echo '?')"
-  echo "- load average when the timings started: $LOAD_AT_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores: other work on the machine shows up as noise)"
+  echo "- machine: $(machine_facts "$HOST")"
+  echo "- load average when the timings started: $LOAD_AT_START; at the end: $(loadavg) (2 cores: other work on the machine shows up as noise)"
   echo "- leakhound: $LH_VERSION, commit \`$COMMIT\`; $(git --version)"
   echo "- project: $N_COMMITS commits, $N_FILES files, $PROJ_MB MB (Linux 6.1 \`lib/\` committed in $((N_COMMITS - 200)) slices, then 200 commits editing 3 files each); bare local remotes"
   echo "- $PUSHES pushes, each of 3 commits touching 3 files each; before each push the hook is run $HOOK_RUNS times with the stdin git would give it (\`refs/heads/main <new> refs/heads/main <old>\`); warm rule cache (\`XDG_CACHE_HOME=bench/work/hook-latency/cache\`); times from bash's \$EPOCHREALTIME around each command; p95 is the nearest-rank 95th percentile"

@@ -41,9 +41,9 @@ GOAL_RATIO=1.3
 GOAL_RSS_MB=300
 T_START=$(date +%s)
 
-say() { printf '\n== %s\n' "$*"; }
-die() { printf 'image_bench: error: %s\n' "$*" >&2; exit 1; }
-warn() { printf 'image_bench: WARNING: %s\n' "$*" >&2; }
+BENCH_NAME=image_bench
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$BENCH_DIR/lib.sh"
 
 # ------------------------------------------------------------------------------------------
 say "checking tools"
@@ -78,7 +78,7 @@ rm -f "$TIMES"/* "$OUT"/*
 BIN=$WORK/leakhound
 cp "$BIN_IN" "$BIN"
 BIN_SHA=$(sha256sum "$BIN" | cut -c1-12)
-LH_VERSION=$("$BIN" version 2> /dev/null | head -1 || true)
+LH_VERSION=$(lh_version "$BIN")
 COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2> /dev/null || echo unknown)
 DIRTY=""
 if [[ -n $(git -C "$REPO" status --porcelain -- src include rules CMakeLists.txt cmake 2> /dev/null) ]]; then
@@ -98,11 +98,8 @@ cat > "$PYTOOL" << 'PYEOF'
 """Helpers for bench/image_bench.sh. Every secret written is fake: random characters in the
 provider's format (GitHub tokens carry their CRC-32 like real ones, so leakhound's checksum
 filter accepts them). Secret values are never printed."""
-import hashlib, json, math, os, re, secrets, string, subprocess, sys
+import hashlib, json, os, re, secrets, string, subprocess, sys
 
-PLACEHOLDERS = ["example", "xxxx", "changeme", "change_me", "placeholder", "dummy", "sample",
-                "your_", "your-", "yourkey", "redacted", "fake", "****", "...", "<", ">",
-                "${", "{{", "$(", "%("]
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
 MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MT_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -112,38 +109,20 @@ MT_LAYER = {"gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
 CREATED = "2023-11-14T22:13:20Z"
 
 
-def entropy(s):
-    c = {}
-    for ch in s:
-        c[ch] = c.get(ch, 0) + 1
-    return -sum(v / len(s) * math.log2(v / len(s)) for v in c.values())
-
-
-def placeholder(s):
-    low = s.lower()
-    if any(p in low for p in PLACEHOLDERS) or len(set(s)) == 1:
-        return True
-    run = asc = 1
-    for a, b in zip(s, s[1:]):
-        run = run + 1 if a == b else 1
-        asc = asc + 1 if ord(b) == ord(a) + 1 else 1
-        if run >= 6 or asc >= 8:
-            return True
-    return False
-
-
-def fresh(make, issued):
-    while True:
-        v = make()
-        if v not in issued and not placeholder(v) and entropy(v) >= 3.5:
-            issued.add(v)
-            return v
-
-
 def cmd_secrets(repo, out):
     """Fake secrets and where they go; written once, reused by later runs (same images)."""
     if os.path.exists(out):
         return
+    sys.path.insert(0, os.path.join(repo, "tools"))
+    from fakesecrets import entropy, is_placeholder
+
+    def fresh(make, issued):
+        while True:
+            v = make()
+            if v not in issued and not is_placeholder(v) and entropy(v) >= 3.5:
+                issued.add(v)
+                return v
+
     issued = set()
     gh = lambda: fresh(lambda: subprocess.run(
         [sys.executable, os.path.join(repo, "tools", "rulecheck.py"), "gen-crc", "ghp_"],
@@ -317,13 +296,7 @@ if [[ -f $SRC/.bench-unpacked ]]; then
   echo "kernel tree: reusing $SRC"
 else
   echo "unpacking $TARBALL into $DATA (once; ~1.3 GB; shared with bench/run.sh) ..."
-  rm -rf "$DATA/.unpack.tmp" "$SRC"
-  mkdir -p "$DATA/.unpack.tmp"
-  tar -xJf "$TARBALL" -C "$DATA/.unpack.tmp"
-  [[ -d $DATA/.unpack.tmp/linux-source-6.1 ]] || die "unexpected layout in $TARBALL"
-  mv "$DATA/.unpack.tmp/linux-source-6.1" "$SRC"
-  rmdir "$DATA/.unpack.tmp"
-  touch "$SRC/.bench-unpacked"
+  unpack_kernel_source "$TARBALL" "$DATA"
 fi
 
 ROOTFS_MODE=debootstrap
@@ -558,7 +531,7 @@ MISSING=$(awk '/^VERIFY/ {m += $5} END {print m + 0}' "$VERIFY_LOG")
 say "exporting leakhound's patterns for ripgrep (bench/benchtool.py rg-patterns)"
 read -r RG_KEPT RG_DROPPED _ _ RG_REWRITTEN < <(python3 "$BENCH_DIR/benchtool.py" rg-patterns "$WORK/rules.json" \
   "$WORK/patterns.txt" "$WORK/patterns-multiline.txt" "$WORK/rg-dropped.tsv")
-RULES=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/rules.json")
+RULES=$(rule_count "$WORK/rules.json")
 echo "$RULES rules; rg line mode keeps $RG_KEPT patterns, drops $RG_DROPPED ($RG_REWRITTEN rewritten from RE2 escapes)"
 export PATTERNS=$WORK/patterns.txt
 
@@ -586,7 +559,6 @@ define() {
   : > "$TIMES/$id"
   : > "$TIMES/$id.other"
 }
-busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 run_once() {  # ID
   local id=$1 rc=0 b0 b1
   IFS=: read -r -a wp <<< "${WARMSET[$id]}"
@@ -684,7 +656,7 @@ if ((HAVE_2G)); then
   BIG_ROWS=(2g-floor-gzip 2g-lh-gzip)
 fi
 
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_BEFORE=$(loadavg)
 # cpu ticks (user nice system idle iowait irq softirq steal) and our own children's CPU, to tell
 # how much of the machine other work took while we timed.
 STAT_BEFORE=$(head -1 /proc/stat)
@@ -703,7 +675,7 @@ if ((RG_EXTRA <= RG_FULL_MAX)); then
 else
   echo "  rg pipeline on the full image: not run (~$RG_EXTRA s per run extrapolated from the sample; IMAGE_RG_FULL_MAX=$RG_FULL_MAX)"
 fi
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AFTER=$(loadavg)
 STAT_AFTER=$(head -1 /proc/stat)
 T_TIMED_END=$(date +%s.%N)
 OURS_CPU=$(cat "$TIMES"/* | awk 'NF == 4 && $1 ~ /^[0-9.]+$/ {s += $2 + $3} END {printf "%.0f", s}')
@@ -856,8 +828,6 @@ say "writing the result file"
 DATE=$(date -u +%F)
 HOST=$(hostname -s 2> /dev/null || hostname)
 RESULT=$RESULTS/$DATE-$HOST-image.md
-MODEL=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
-MEM=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 row() {  # ID [BYTES]
   local id=$1 bytes=${2:-}
   read -r W C R N M O < <(stat_of "$id")
@@ -875,7 +845,7 @@ HDR="| command | wall s | CPU s (user+sys) | cores used | MB/s (uncompressed) | 
   echo "# leakhound image-scanning benchmark, $DATE"
   echo
   echo "- date: $(date -u '+%F %T UTC')"
-  echo "- machine: \`$HOST\`, $NPROC cores (nproc), $MODEL, $MEM memory, kernel $(uname -r), Debian $(cat /etc/debian_version 2> /dev/null)"
+  echo "- machine: $(machine_facts "$HOST")"
   echo "- load average (1, 5, 15 min) before the timings: $LOAD_BEFORE; after: $LOAD_AFTER (2 cores: other work on the machine shows up as noise)"
   echo "- machine CPU $MACHINE"
   echo "- leakhound: $LH_VERSION, commit \`$COMMIT\`$DIRTY, binary sha256 $BIN_SHA, linked with: $LINKS; $RULES rules"

@@ -27,8 +27,9 @@ RECIPE_VERSION=1
 GOAL_RATIO=1.5
 GOAL_WARM_S=2
 
-say() { printf '\n== %s\n' "$*"; }
-die() { printf 'registry_bench: error: %s\n' "$*" >&2; exit 1; }
+BENCH_NAME=registry_bench
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$BENCH_DIR/lib.sh"
 
 for t in docker-registry skopeo igzip python3 tar sha256sum; do
   command -v "$t" > /dev/null || die "$t not found (tools/deps.sh --bench)"
@@ -196,7 +197,6 @@ RAW=$(for f in "${LAYERS[@]}"; do igzip -dc "$f"; done | wc -c)
 echo "${#LAYERS[@]} unique layers, $((COMPRESSED / 1048576)) MB compressed, $((RAW / 1048576)) MB uncompressed"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 reg_ticks() { awk '{print $14 + $15}' "/proc/$REG_PID/stat"; }
 TICK=$(getconf CLK_TCK)
 timeit() {  # timeit OUTFILE cmd...: wall seconds, peak RSS KB; other work in $1.other (cores)
@@ -211,7 +211,7 @@ timeit() {  # timeit OUTFILE cmd...: wall seconds, peak RSS KB; other work in $1
   tail -1 "$1.time" | cut -d' ' -f1,2   # (time prefixes "Command exited with non-zero status N")
 }
 
-LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AT_START=$(loadavg)
 say "floor: igzip -dc of each unique layer, once, one process"
 FLOOR=()
 for i in $(seq "$RUNS"); do

@@ -36,9 +36,9 @@ read -r -a LH_ARGS <<< "${LEAKHOUND_ARGS:-}"
 PY=(python3 "$BENCH_DIR/benchtool.py")
 T_START=$(date +%s)
 
-say() { printf '\n== %s\n' "$*"; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
-warn() { printf 'bench: WARNING: %s\n' "$*" >&2; }
+BENCH_NAME=bench
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$BENCH_DIR/lib.sh"
 
 # ------------------------------------------------------------------------------------------
 say "checking tools"
@@ -53,14 +53,10 @@ mkdir -p "$DATA" "$WORK" "$RESULTS" "$WORK/times" "$WORK/out"
 # Others may rebuild build/leakhound while this runs: time a private copy.
 BIN=$WORK/leakhound
 cp "$BIN_IN" "$BIN"
-LH_VERSION=$("$BIN" version 2> /dev/null || true)
-LH_VERSION=${LH_VERSION%%$'\n'*}
-COMMIT=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$REPO" status --porcelain -- src include rules CMakeLists.txt cmake 2>/dev/null) ]]; then
-  COMMIT="$COMMIT (+ uncommitted changes in src/include/rules)"
-fi
+LH_VERSION=$(lh_version "$BIN")
+COMMIT=$(bench_commit)
 "$BIN" rules list --format json > "$WORK/rules.json" || die "leakhound rules list failed"
-RULES=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/rules.json")
+RULES=$(rule_count "$WORK/rules.json")
 echo "leakhound: $BIN_IN ($LH_VERSION), commit $COMMIT, $RULES rules"
 echo "rg: $(rg --version | sed -n 1p); yara: $(yara --version); cores: $NPROC"
 
@@ -70,13 +66,7 @@ if [[ -f $SRC/.bench-unpacked ]]; then
   echo "reusing $SRC"
 else
   echo "unpacking $TARBALL into $DATA (once; ~1.3 GB) ..."
-  rm -rf "$DATA/.unpack.tmp" "$SRC"
-  mkdir -p "$DATA/.unpack.tmp"
-  tar -xJf "$TARBALL" -C "$DATA/.unpack.tmp"
-  [[ -d $DATA/.unpack.tmp/linux-source-6.1 ]] || die "unexpected layout in $TARBALL"
-  mv "$DATA/.unpack.tmp/linux-source-6.1" "$SRC"
-  rmdir "$DATA/.unpack.tmp"
-  touch "$SRC/.bench-unpacked"
+  unpack_kernel_source "$TARBALL" "$DATA"
 fi
 
 # Default subset: the whole tree except drivers/ (~400 MB: arch, Documentation, fs, include,
@@ -206,12 +196,7 @@ warm() {
 start_row() {
   local set=$1 name=$2 dir=$3 key="$1:$2"
   command_for "$name" "$dir"
-  if [[ ${CMD[0]} == bash && ${CMD[1]} == -c ]]; then
-    CMDTEXT[$key]=${CMD[2]}
-  else
-    CMDTEXT[$key]=$(printf '%q ' "${CMD[@]}")
-    CMDTEXT[$key]=${CMDTEXT[$key]% }
-  fi
+  CMDTEXT[$key]=$(command_text "${CMD[@]}")
   echo "-- $name on the $set: ${CMDTEXT[$key]}"
   : > "$WORK/times/$set-$name.txt"
   STATUS[$key]=ok
@@ -285,10 +270,10 @@ time_rows() {
 # the corpus only when that would not take too long.
 FAST_ROWS=(floor floor-1024 leakhound leakhound-cold)
 SLOW_ROWS=(rg rg-U yara)
-LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AT_START=$(loadavg)
 say "timing leakhound and the floors on the corpus ($CORPUS_MB MB; $RUNS runs each, interleaved)"
 time_rows corpus "$CORPUS" "$CORPUS_BYTES" "${FAST_ROWS[@]}"
-LOAD_AFTER_FAST=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AFTER_FAST=$(loadavg)
 say "timing on the sample ($SAMPLE_MB MB)"
 time_rows sample "$SAMPLE" "$SAMPLE_BYTES" "${FAST_ROWS[@]}"
 for name in "${SLOW_ROWS[@]}"; do time_rows sample "$SAMPLE" "$SAMPLE_BYTES" "$name"; done
@@ -367,15 +352,12 @@ echo "$VERDICT" | sed 's/\*\*//g'
 DATE=$(date -u +%F)
 HOST=$(uname -n)
 OUT=$RESULTS/$DATE-$HOST.md
-CPU_MODEL=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
-MEM_TOTAL=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1024/1024}' /proc/meminfo)
 ELAPSED=$(($(date +%s) - T_START))
-rel() { sed "s#$REPO/##g"; }
 {
   echo "# leakhound throughput benchmark, $DATE"
   echo
   echo "- date: $(date -u '+%F %T UTC')"
-  echo "- machine: \`$HOST\`, $NPROC cores (nproc), $CPU_MODEL, $MEM_TOTAL memory, kernel $(uname -r), Debian $(cat /etc/debian_version 2> /dev/null || echo '?')"
+  echo "- machine: $(machine_facts "$HOST")"
   echo "- load average (1, 5, 15 min) before the corpus timings of leakhound and the floors: $LOAD_AT_START; after them: $LOAD_AFTER_FAST (this machine has $NPROC cores: other work on it shows up as noise)"
   echo "- leakhound: $LH_VERSION, commit \`$COMMIT\`, $RULES rules${LH_ARGS[*]:+, extra arguments \`${LH_ARGS[*]}\`}"
   echo "- ripgrep: $(rg --version | sed -n 1p); yara $(yara --version)"

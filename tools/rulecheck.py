@@ -5,54 +5,14 @@ This approximates the real check (`leakhound rules check`, RE2 + Hyperscan throu
 engine); it runs without a build. It also generates fake GitHub/npm-style checksummed tokens:
     tools/rulecheck.py gen-crc ghp_
 """
-import glob, math, re, secrets, string, sys, zlib
+import glob, os, re, sys
 import yaml
 
-B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
-PLACEHOLDERS = ["example", "xxxx", "changeme", "change_me", "placeholder", "dummy", "sample",
-                "your_", "your-", "yourkey", "redacted", "fake", "****", "...", "<", ">", "${",
-                "{{", "$(", "%("]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fakesecrets import entropy, gen_crc, is_placeholder  # noqa: E402
+
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
-
-
-def b62(n, width=6):
-    s = ""
-    while n:
-        n, r = divmod(n, 62)
-        s = B62[r] + s
-    return s.rjust(width, "0")
-
-
-def gen_crc(prefix):
-    body = "".join(secrets.choice(B62) for _ in range(30))
-    return prefix + body + b62(zlib.crc32(body.encode()))
-
-
-def entropy(s):
-    if not s:
-        return 0.0
-    counts = {}
-    for ch in s.encode():
-        counts[ch] = counts.get(ch, 0) + 1
-    n = len(s.encode())
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
-
-
-def is_placeholder(s):
-    low = s.lower()
-    if any(p in low for p in PLACEHOLDERS):
-        return True
-    if len(set(s)) == 1:
-        return True
-    run = 1
-    asc = 1
-    for a, b in zip(s, s[1:]):
-        run = run + 1 if a == b else 1
-        asc = asc + 1 if ord(b) == ord(a) + 1 else 1
-        if run >= 6 or asc >= 8:
-            return True
-    return False
 
 
 def findings(rule, rx, text):

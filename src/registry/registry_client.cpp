@@ -15,6 +15,7 @@
 #include "leakhound/config.hpp"
 #include "leakhound/registry.hpp"
 #include "leakhound/rule.hpp"
+#include "leakhound/text_util.hpp"
 
 namespace leakhound {
 namespace {
@@ -233,21 +234,6 @@ std::string NextLink(const std::string& link, const std::string& base) {
   if (url.rfind(base, 0) == 0) url = url.substr(base.size());
   if (url.empty() || url[0] != '/') return "";
   return url;
-}
-
-std::string UrlEscape(const std::string& s) {
-  std::string out;
-  static const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -587,8 +573,8 @@ bool RegistryClient::HandleChallenge(const std::string& www_authenticate, const 
   std::string want_scope = scope;
   if (params.count("scope") && !params["scope"].empty()) want_scope = params["scope"];
   std::string url = auth_->realm + (auth_->realm.find('?') == std::string::npos ? "?" : "&") +
-                    "service=" + UrlEscape(auth_->service);
-  if (!want_scope.empty()) url += "&scope=" + UrlEscape(want_scope);
+                    "service=" + PercentEncode(auth_->service);
+  if (!want_scope.empty()) url += "&scope=" + PercentEncode(want_scope);
   const bool with_credentials = auth_->have_credentials;
   const std::string user = auth_->user, password = auth_->password;
   lock.unlock();

@@ -1,10 +1,9 @@
-#include <cctype>
-#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "leakhound/report.hpp"
+#include "leakhound/text_util.hpp"
 
 namespace leakhound {
 
@@ -37,18 +36,9 @@ const char* SecuritySeverity(Severity s) {
 // absolute one becomes a file:// URI. Either way, what a URI cannot hold is percent-encoded.
 std::string ToUri(std::string_view path) {
   while (path.substr(0, 2) == "./") path.remove_prefix(2);
-  static const char* hex = "0123456789ABCDEF";
-  std::string out = path.substr(0, 1) == "/" ? "file://" : "";
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || std::strchr("-._~/!$&'()*+,;=:@", c)) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
+  // Unreserved characters, "/" and RFC 3986's sub-delims, ":" and "@" stay as they are.
+  const std::string prefix = path.substr(0, 1) == "/" ? "file://" : "";
+  return prefix + PercentEncode(path, "/!$&'()*+,;=:@");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "test_support.hpp"
 
+using leakhound::testing::RunJsonReport;
 using leakhound::testing::RunShell;
 using leakhound::testing::TempDir;
 using json = nlohmann::json;
@@ -45,33 +46,13 @@ const std::set<Row>& Expected() {
   return rows;
 }
 
-std::string Q(const std::string& s) { return "'" + s + "'"; }
+constexpr auto& Q = leakhound::testing::ShellQuote;
+constexpr auto& Attr = leakhound::testing::LocationAttr;
+using Run = leakhound::testing::JsonRun;
 
-struct Run {
-  int code = -1;
-  json report;
-  std::string err;
-};
-
-// Runs leakhound with a JSON report; stderr is kept.
+// Runs leakhound with a JSON report.
 Run Leakhound(const std::string& args, const std::string& cwd = ".") {
-  TempDir tmp;
-  const std::string err = tmp.path() + "/err";
-  auto r = RunShell("cd " + Q(cwd) + " && " + Q(kBin) + " " + args + " --format json 2>" + Q(err));
-  Run out;
-  out.code = r.code;
-  std::ifstream in(err);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  out.err = ss.str();
-  INFO(out.err);
-  REQUIRE_NOTHROW(out.report = json::parse(r.out));
-  return out;
-}
-
-std::string Attr(const json& loc, const std::string& key) {
-  return loc.contains("attributes") && loc["attributes"].contains(key)
-             ? loc["attributes"][key].get<std::string>() : "";
+  return RunJsonReport(kBin, args, cwd);
 }
 
 // The findings as rows, paths relative to `prefix`, of the locations whose source is `source`.

@@ -14,6 +14,7 @@
 
 #include "test_support.hpp"
 
+using leakhound::testing::RunJsonReport;
 using leakhound::testing::RunShell;
 using leakhound::testing::TempDir;
 using json = nlohmann::json;
@@ -24,25 +25,13 @@ namespace {
 const std::string kBin = LEAKHOUND_BINARY;
 const std::string kFixtures = LEAKHOUND_SOURCE_DIR "/tests/fixtures/hardening";
 
-std::string Q(const std::string& s) { return "'" + s + "'"; }
+constexpr auto& Q = leakhound::testing::ShellQuote;
+constexpr auto& Attr = leakhound::testing::LocationAttr;
+using Run = leakhound::testing::JsonRun;
 
-struct Run {
-  int code = -1;
-  json report;
-};
-
-Run Leakhound(const std::string& args, const std::string& cwd) {
-  const auto r = RunShell("cd " + Q(cwd) + " && " + Q(kBin) + " " + args + " --format json 2>/dev/null");
-  Run out;
-  out.code = r.code;
-  INFO(args << "\n" << r.out);
-  REQUIRE_NOTHROW(out.report = json::parse(r.out));
-  return out;
-}
-
-std::string Attr(const json& loc, const std::string& key) {
-  return loc.contains("attributes") && loc["attributes"].contains(key)
-             ? loc["attributes"][key].get<std::string>() : "";
+// Runs leakhound with a JSON report.
+Run Leakhound(const std::string& args, const std::string& cwd = ".") {
+  return RunJsonReport(kBin, args, cwd);
 }
 
 // (rule id, path, line, field) for every location.

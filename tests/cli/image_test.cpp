@@ -3,12 +3,8 @@
 // by the real binary. The script plants fresh random fake secrets on every run and tells us only
 // their fingerprints and where it put them; the tests check the report against that.
 // Run alone with: build/tests/cli_tests "image:*"
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <atomic>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -36,31 +32,12 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+constexpr auto& Quote = leakhound::testing::ShellQuote;
 
-// Runs a shell command; returns its exit code, stdout and stderr (through a temporary file).
+// Runs a shell command; returns its exit code, stdout and stderr.
 Result Sh(const std::string& cmd) {
-  static std::atomic<int> counter{0};
-  const std::string err_path = (std::filesystem::temp_directory_path() /
-                                ("leakhound-image-test-" + std::to_string(::getpid()) + "-" +
-                                 std::to_string(counter++) + ".err"))
-                                   .string();
-  const std::string full = "(" + cmd + ") 2>" + Quote(err_path);
-  FILE* p = ::popen(full.c_str(), "r");
-  REQUIRE(p);
-  Result r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = ReadFile(err_path);
-  std::filesystem::remove(err_path);
-  return r;
+  const auto r = leakhound::testing::RunShellWithStderr(cmd);
+  return {r.code, r.out, r.err};
 }
 
 // The fixtures, written once per test binary.

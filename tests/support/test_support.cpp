@@ -1,6 +1,7 @@
 #include "test_support.hpp"
 
 #include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "leakhound/checksum.hpp"
 
@@ -47,7 +49,45 @@ ShellResult RunShell(const std::string& command) {
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, ""};
+}
+
+ShellResult RunShellWithStderr(const std::string& command) {
+  std::string err_path =
+      (std::filesystem::temp_directory_path() / "leakhound-test-err-XXXXXX").string();
+  const int fd = ::mkstemp(err_path.data());
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  ShellResult r = RunShell("(" + command + ") 2>" + ShellQuote(err_path));
+  std::ifstream in(err_path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  r.err = ss.str();
+  std::filesystem::remove(err_path);
+  return r;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+JsonRun RunJsonReport(const std::string& binary, const std::string& args, const std::string& cwd) {
+  const ShellResult r = RunShellWithStderr("cd " + ShellQuote(cwd) + " && " + ShellQuote(binary) +
+                                           " " + args + " --format json");
+  JsonRun out;
+  out.code = r.code;
+  out.err = r.err;
+  INFO(args << "\nstderr: " << r.err << "\nstdout: " << r.out);
+  REQUIRE_NOTHROW(out.report = nlohmann::json::parse(r.out));
+  return out;
+}
+
+std::string LocationAttr(const nlohmann::json& loc, const std::string& key) {
+  return loc.contains("attributes") && loc["attributes"].contains(key)
+             ? loc["attributes"][key].get<std::string>()
+             : "";
 }
 
 TempDir::TempDir() {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
@@ -20,8 +21,26 @@ std::unique_ptr<RuleSet> RulesFromYaml(const std::string& yaml);
 struct ShellResult {
   int code;
   std::string out;
+  std::string err;  // filled by RunShellWithStderr only
 };
 ShellResult RunShell(const std::string& command);
+// The same, and stderr too (through a temporary file).
+ShellResult RunShellWithStderr(const std::string& command);
+
+// `s` in single quotes for /bin/sh (a quote inside becomes '\'').
+std::string ShellQuote(const std::string& s);
+
+// Runs `binary args --format json` in `cwd`; the test fails unless stdout is a JSON report.
+struct JsonRun {
+  int code = -1;
+  nlohmann::json report;
+  std::string err;  // stderr
+};
+JsonRun RunJsonReport(const std::string& binary, const std::string& args,
+                      const std::string& cwd = ".");
+
+// A location's attribute in a JSON report ("" when it has none).
+std::string LocationAttr(const nlohmann::json& loc, const std::string& key);
 
 // A fresh temporary directory, removed with its contents on destruction.
 class TempDir {
