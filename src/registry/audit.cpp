@@ -464,8 +464,14 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
     if (!complete) bad_images.insert(img.ref);
     if (state) state->SaveImage(img, complete);
   }
-  for (const auto& e : report.summary.errors)
-    if (e.path.rfind(client->host() + "/", 0) == 0) bad_images.insert(e.path);
+  // Images that were never kept (not resolved, or their config unreadable or malformed): the
+  // error names them in its path or at the start of its message ("host/repo:tag: config: ...").
+  const std::string host_prefix = client->host() + "/";
+  for (const auto& e : report.summary.errors) {
+    if (e.path.rfind(host_prefix, 0) == 0) bad_images.insert(e.path);
+    else if (e.message.rfind(host_prefix, 0) == 0 && e.message.find(": ") != std::string::npos)
+      bad_images.insert(e.message.substr(0, e.message.find(": ")));
+  }
   if (state && state->write_errors() > 0)
     report.summary.errors.push_back({state->path(), std::to_string(state->write_errors()) +
                                                         " write(s) to the state file failed"});

@@ -541,6 +541,14 @@ def group_faults(ctx):
         check(rc == 2 and any("digest mismatch" in e["message"] for e in rep["summary"]["errors"]) and
               st["incomplete_images"] == [f"{proxy.url[7:]}/team/app:v1"],
               "faults: a blob corrupted every time is a digest mismatch, an error for its image")
+        # A config that cannot be fetched: its image is incomplete, named, the others scanned.
+        nested_cfg = ctx.fx["fixtures"]["nested"]["images"][0]["config_digest"]
+        f.plan.clear()
+        f.add(lambda m, p, n: p.endswith(nested_cfg), "500")
+        rc, rep, st, r = ctx.run(["registry", proxy.url, "--retries", "1"])
+        check(rc == 2 and st["incomplete_images"] == [f"{proxy.url[7:]}/team/nested:v1"] and
+              ctx.planted("whiteout") <= rt.fingerprints(rep),
+              "faults: a config that cannot be fetched makes its image incomplete, named")
         # Images are resolved while the layers of those before them are scanned: one in the
         # middle that cannot be resolved is reported, and those after it are still scanned.
         f.plan.clear()
