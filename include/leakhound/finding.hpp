@@ -42,6 +42,11 @@ void RedactAttributes(std::vector<Finding>* findings);
 // Sorts findings by severity (highest first), rule id, then first location.
 void SortFindings(std::vector<Finding>* findings, const RuleSet& rules);
 
+// Keeps the findings of the checks that run (--checks): those of rules tagged `hardening` only
+// with `hardening`, the others only with `secrets`.
+void DropUncheckedFindings(const RuleSet& rules, bool secrets, bool hardening,
+                           std::vector<Finding>* findings);
+
 // Collects matches from many threads into de-duplicated findings. Thread-safe.
 class FindingStore {
  public:

@@ -35,7 +35,10 @@ struct AuditOptions {
   double progress_seconds = 10;       // a progress line this often when stderr is not a tty
   std::string stats_path;             // JSON counters for scripts and tests
   uint64_t max_in_flight = 256ull << 20;
-  bool image_checks = false;          // run the image hardening checks (image_checks.hpp)
+  // --checks: secrets (every rule not tagged hardening), hardening (those that are, and the
+  // image hardening checks, image_checks.hpp).
+  bool secret_checks = true;
+  bool image_checks = false;
   ImageOptions image;
   RegistryOptions registry;
 };

@@ -197,18 +197,6 @@ void ApplyBaseline(Report* report, const std::string& baseline) {
   report->summary.findings_baselined = before - report->findings.size();
 }
 
-// Hardening rules (tagged `hardening`) report only with --checks hardening; the others only
-// with --checks secrets.
-void DropUncheckedFindings(const RuleSet& rules, const ScanSetup& setup, Report* report) {
-  report->findings.erase(
-      std::remove_if(report->findings.begin(), report->findings.end(),
-                     [&](const Finding& f) {
-                       return rules.rule(f.rule).HasTag("hardening") ? !setup.checks.hardening
-                                                                     : !setup.checks.secrets;
-                     }),
-      report->findings.end());
-}
-
 // Runs the sources; returns the report with `add` run on it (findings a source adds after the
 // scan), then the checks that are off and the baseline applied.
 Report RunSources(const RuleSet& rules, const ScanSetup& setup,
@@ -219,7 +207,7 @@ Report RunSources(const RuleSet& rules, const ScanSetup& setup,
   Report report = job.TakeReport();
   if (add) add(&report);
   RedactAttributes(&report.findings);
-  DropUncheckedFindings(rules, setup, &report);
+  DropUncheckedFindings(rules, setup.checks.secrets, setup.checks.hardening, &report.findings);
   ApplyBaseline(&report, baseline);
   return report;
 }
@@ -412,6 +400,7 @@ int RegistryCommand(const RuleOptions& ro, const ScanCliOptions& so, AuditCliOpt
   auto rules = LoadRuleSet(ro, config, err);
   auto setup = MakeSetup(config, so, "secrets,hardening");  // as for `image`
   FinishAuditOptions(&ac);
+  ac.audit.secret_checks = setup->checks.secrets;
   ac.audit.image_checks = setup->checks.hardening;
   ac.audit.quiet = so.quiet;
   ac.audit.registry = MakeRegistryOptions(rc, std::cin);
@@ -419,7 +408,6 @@ int RegistryCommand(const RuleOptions& ro, const ScanCliOptions& so, AuditCliOpt
   if (!io.max_archive_bytes.empty()) ac.audit.image.max_nested_bytes = ParseSize(io.max_archive_bytes);
   ac.audit.image.max_file_size = setup->options.max_file_size;
   Report report = RunRegistryAudit(*rules, setup->options, ac.audit, err);
-  DropUncheckedFindings(*rules, *setup, &report);
   ApplyBaseline(&report, so.baseline);
   return WriteAndExit(report, *rules, config, so, out, err);
 }

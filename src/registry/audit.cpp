@@ -428,6 +428,7 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
   Report report = job.TakeReport();
   // The image hardening checks need every layer of an image (whiteouts): after the scan.
   if (o.image_checks) AddImageCheckFindings(image_source->HardeningHits(), rules, &report.findings);
+  DropUncheckedFindings(rules, o.secret_checks, o.image_checks, &report.findings);
   image_source->Annotate(&report.findings);
   const std::vector<ImageSummary> images = image_source->Images();
   // Every image:tag that holds each layer.

@@ -124,6 +124,16 @@ std::vector<Finding> FindingStore::Take() {
   return out;
 }
 
+void DropUncheckedFindings(const RuleSet& rules, bool secrets, bool hardening,
+                           std::vector<Finding>* findings) {
+  findings->erase(std::remove_if(findings->begin(), findings->end(),
+                                 [&](const Finding& f) {
+                                   return rules.rule(f.rule).HasTag("hardening") ? !hardening
+                                                                                 : !secrets;
+                                 }),
+                  findings->end());
+}
+
 void SortFindings(std::vector<Finding>* findings, const RuleSet& rules) {
   std::sort(findings->begin(), findings->end(), [&](const Finding& a, const Finding& b) {
     const Rule& ra = rules.rule(a.rule);
