@@ -64,10 +64,10 @@ bool IsLoopbackHost(const std::string& host_port);
 
 // Credentials for a registry host from REGISTRY_AUTH_FILE, or $DOCKER_CONFIG/config.json
 // (default ~/.docker/config.json): per file, the host's `credHelpers` helper, else its `auths`
-// entry, else the `credsStore` helper. False when none (`warning`, one line each, says why when
+// entry, else the `credsStore` helper. False when none (`warnings` say why, one each, when
 // something was there but unusable).
 bool LookupRegistryCredentials(const std::string& host, std::string* user, std::string* password,
-                               std::string* warning);
+                               std::vector<std::string>* warnings);
 // Runs `docker-credential-<helper> get` (found on PATH) with `server` on its stdin, as Docker
 // does. False with `error` empty when it has no credentials for the server; false with `error`
 // set (never holding the secret) when it fails, times out, or answers with an identity token.

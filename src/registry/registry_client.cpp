@@ -317,7 +317,7 @@ bool ParseImageReference(const std::string& text, ImageReference* out, std::stri
 }
 
 bool LookupRegistryCredentials(const std::string& host, std::string* user, std::string* password,
-                               std::string* warning) {
+                               std::vector<std::string>* warnings) {
   std::vector<std::string> files;
   if (const char* f = std::getenv("REGISTRY_AUTH_FILE"); f && *f) files.push_back(f);
   if (const char* d = std::getenv("DOCKER_CONFIG"); d && *d) {
@@ -325,7 +325,6 @@ bool LookupRegistryCredentials(const std::string& host, std::string* user, std::
   } else if (const char* home = std::getenv("HOME"); home && *home) {
     files.push_back(std::string(home) + "/.docker/config.json");
   }
-  auto warn = [&](const std::string& line) { *warning += (warning->empty() ? "" : "\n") + line; };
   // "https://host:port/v1/" -> "host:port", as config.json keys are written.
   auto host_of = [](std::string k) {
     if (k.rfind("https://", 0) == 0) k = k.substr(8);
@@ -336,7 +335,7 @@ bool LookupRegistryCredentials(const std::string& host, std::string* user, std::
   auto helper = [&](const std::string& file, const std::string& name, const std::string& server) {
     std::string error;
     if (RunCredentialHelper(name, server, user, password, &error)) return true;
-    if (!error.empty()) warn(file + ": credential helper '" + name + "': " + error);
+    if (!error.empty()) warnings->push_back(file + ": credential helper '" + name + "': " + error);
     return false;
   };
   for (const auto& file : files) {
@@ -344,7 +343,7 @@ bool LookupRegistryCredentials(const std::string& host, std::string* user, std::
     if (!ReadWholeFile(file, &text)) continue;
     const json j = json::parse(text, nullptr, false);
     if (!j.is_object()) {
-      warn(file + ": not valid JSON; its credentials were not used");
+      warnings->push_back(file + ": not valid JSON; its credentials were not used");
       continue;
     }
     if (j.contains("credHelpers") && j["credHelpers"].is_object())
@@ -360,7 +359,7 @@ bool LookupRegistryCredentials(const std::string& host, std::string* user, std::
                                  ? decoded.find(':')
                                  : std::string::npos;
         if (colon == std::string::npos) {
-          warn(file + ": the auth entry for " + host + " is not base64 of user:password");
+          warnings->push_back(file + ": the auth entry for " + host + " is not base64 of user:password");
           continue;
         }
         *user = decoded.substr(0, colon);
@@ -421,19 +420,15 @@ RegistryClient::RegistryClient(const std::string& base, RegistryOptions options)
     throw ConfigError("registry " + host_ + ": plain http to a host that is not loopback needs "
                       "--plain-http (credentials and images would cross the network in clear)");
   base_ = scheme + "://" + host_;
-  std::string warning;
+  std::vector<std::string> warnings;
   if (!options_.username.empty()) {
     auth_->have_credentials = true;
     auth_->user = options_.username;
     auth_->password = options_.password;
-  } else if (LookupRegistryCredentials(host_, &auth_->user, &auth_->password, &warning)) {
+  } else if (LookupRegistryCredentials(host_, &auth_->user, &auth_->password, &warnings)) {
     auth_->have_credentials = true;
   }
-  for (size_t at = 0; at < warning.size();) {  // one note a line
-    const size_t nl = std::min(warning.find('\n', at), warning.size());
-    Note(warning.substr(at, nl - at));
-    at = nl + 1;
-  }
+  for (const auto& w : warnings) Note(w);
   options_.password.clear();
 }
 

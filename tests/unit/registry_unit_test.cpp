@@ -65,7 +65,8 @@ TEST_CASE("credentials from auth files", "[registry]") {
   }
   ::setenv("DOCKER_CONFIG", dir.c_str(), 1);
   ::unsetenv("REGISTRY_AUTH_FILE");
-  std::string user, password, warning;
+  std::string user, password;
+  std::vector<std::string> warning;
   REQUIRE(LookupRegistryCredentials("reg.example.com:5000", &user, &password, &warning));
   CHECK(user == "bob");
   CHECK(password == "s3cr3t-pass");
