@@ -6,5 +6,5 @@ target_sources(leakhound_core PRIVATE
   src/registry/cred_helper.cpp
   src/registry/registry_store.cpp
   src/registry/audit.cpp
-  src/registry/registry_cli.cpp)
+  src/cli/registry_cmd.cpp)
 target_link_libraries(leakhound_core PUBLIC PkgConfig::LIBCURL PkgConfig::SQLITE3)

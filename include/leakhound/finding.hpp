@@ -1,18 +1,42 @@
-// Findings: one per (rule, secret), with every location it was seen at.
+// Matches and findings: a Match is one confirmed secret at one place in one blob; a Finding is
+// one (rule, secret), with every location it was seen at.
 #pragma once
 
-#include <map>
-#include <mutex>
+#include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "leakhound/blob.hpp"
-#include "leakhound/blob_scanner.hpp"
 #include "leakhound/ruleset.hpp"
 #include "leakhound/secret.hpp"
 
 namespace leakhound {
+
+// A line of context with the secrets in it marked, so it can be printed redacted.
+struct Snippet {
+  std::string text;                                  // at most ~240 bytes of the line
+  std::vector<std::pair<uint32_t, uint32_t>> spans;  // [begin, end) of secrets inside `text`
+  bool truncated_left = false;
+  bool truncated_right = false;
+  // The text with every secret span redacted, or raw when `reveal`. Control bytes become ' '.
+  std::string Render(bool reveal) const;
+};
+
+struct Match {
+  uint32_t rule = 0;
+  Secret secret;
+  double entropy = 0;
+  Confidence confidence = Confidence::kMedium;
+  uint64_t offset = 0;  // of the secret in the blob
+  uint64_t line = 1;    // 1-based
+  uint64_t column = 1;  // 1-based, in bytes
+  Snippet snippet;
+  // Where a config-file analyzer found it, when one did ("services.web.environment.DB_PASSWORD");
+  // reported as the location's `field` attribute.
+  std::string field;
+};
 
 struct Location {
   Origin origin;
@@ -46,26 +70,5 @@ void SortFindings(std::vector<Finding>* findings, const RuleSet& rules);
 // with `hardening`, the others only with `secrets`.
 void DropUncheckedFindings(const RuleSet& rules, bool secrets, bool hardening,
                            std::vector<Finding>* findings);
-
-// Collects matches from many threads into de-duplicated findings. Thread-safe.
-class FindingStore {
- public:
-  explicit FindingStore(const RuleSet& rules) : rules_(&rules) {}
-  FindingStore(const FindingStore&) = delete;
-  FindingStore& operator=(const FindingStore&) = delete;
-
-  void Add(const Match& match, const Origin& origin);
-  // The findings, sorted by severity (highest first), rule id, then first location; each
-  // finding's locations sorted by origin and position.
-  std::vector<Finding> Take();
-  size_t size() const;
-
- private:
-  void DropOutranked();  // under mu_
-  const RuleSet* rules_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Finding> findings_;
-  std::unordered_map<std::string, std::map<std::string, size_t>> location_keys_;
-};
 
 }  // namespace leakhound

@@ -2,12 +2,16 @@
 // pipeline's bounded queue) and reports what it skipped or could not read; the scan goes on.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "leakhound/blob.hpp"
-#include "leakhound/glob.hpp"
 
 namespace leakhound {
+
+class PathMatcher;  // config/glob.hpp
 
 class BlobSink {
  public:

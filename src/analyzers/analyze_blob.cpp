@@ -7,9 +7,9 @@
 #include <set>
 #include <tuple>
 
-#include "leakhound/analyzers.hpp"
-#include "leakhound/config.hpp"
-#include "leakhound/filters.hpp"
+#include "analyzers/analyzers.hpp"
+#include "config/config.hpp"
+#include "scan/filters.hpp"
 
 namespace leakhound {
 namespace {

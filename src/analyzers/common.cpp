@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cstring>
 
-#include "leakhound/analyzers.hpp"
+#include "analyzers/analyzers.hpp"
 
 namespace leakhound {
 namespace {

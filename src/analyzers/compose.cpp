@@ -1,8 +1,8 @@
 // docker compose files: services.*.environment and build.args (a mapping or a list of
 // KEY=VALUE), x- extension fields, YAML anchors, aliases and merge keys.
-#include "leakhound/analyzers.hpp"
-#include "hardening.hpp"
-#include "yaml_util.hpp"
+#include "analyzers/analyzers.hpp"
+#include "analyzers/hardening.hpp"
+#include "analyzers/yaml_util.hpp"
 
 namespace leakhound {
 namespace {

@@ -8,8 +8,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "leakhound/analyzers.hpp"
-#include "dockerfile_parse.hpp"
+#include "analyzers/analyzers.hpp"
+#include "analyzers/dockerfile_parse.hpp"
 
 namespace leakhound {
 namespace {

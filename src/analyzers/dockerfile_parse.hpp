@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "leakhound/analyzers.hpp"
+#include "analyzers/analyzers.hpp"
 
 namespace leakhound::dockerfile {
 

@@ -1,7 +1,7 @@
 // .env files: KEY=VALUE lines, as docker compose, python-dotenv and dotenv (node) read them:
 // `export` prefixes, single / double / back quotes (double quotes take escapes), values that
 // span lines inside quotes, inline comments after whitespace, ${VAR} references.
-#include "leakhound/analyzers.hpp"
+#include "analyzers/analyzers.hpp"
 
 #include <cctype>
 

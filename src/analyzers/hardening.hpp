@@ -4,7 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "leakhound/analyzers.hpp"
+#include "analyzers/analyzers.hpp"
 
 namespace leakhound {
 

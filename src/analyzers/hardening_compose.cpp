@@ -12,8 +12,8 @@
 #include <map>
 #include <set>
 
-#include "hardening.hpp"
-#include "yaml_util.hpp"
+#include "analyzers/hardening.hpp"
+#include "analyzers/yaml_util.hpp"
 
 namespace leakhound {
 namespace {

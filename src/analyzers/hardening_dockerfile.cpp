@@ -9,7 +9,7 @@
 #include <cctype>
 #include <set>
 
-#include "dockerfile_parse.hpp"
+#include "analyzers/dockerfile_parse.hpp"
 
 namespace leakhound::dockerfile {
 namespace {

@@ -1,9 +1,9 @@
 // Kubernetes manifests (multi-document files included): Secret stringData and data (base64,
 // decoded before the rules read it), ConfigMap data and container env[].value under
 // secret-looking names. Helm templates ({{ ... }}) are not values.
-#include "leakhound/analyzers.hpp"
-#include "leakhound/filters.hpp"
-#include "yaml_util.hpp"
+#include "analyzers/analyzers.hpp"
+#include "scan/filters.hpp"
+#include "analyzers/yaml_util.hpp"
 
 namespace leakhound {
 namespace {

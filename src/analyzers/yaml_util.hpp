@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "leakhound/analyzers.hpp"
-#include "leakhound/yaml_safe.hpp"
+#include "analyzers/analyzers.hpp"
+#include "base/yaml_safe.hpp"
 
 namespace leakhound::yaml_util {
 

@@ -1,4 +1,4 @@
-#include "leakhound/cli.hpp"
+#include "cli/cli.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,18 +20,19 @@
 #include <thread>
 #include <unordered_set>
 
-#include "leakhound/analyzers.hpp"
-#include "leakhound/config.hpp"
-#include "leakhound/git_source.hpp"
-#include "leakhound/image_source.hpp"
-#include "leakhound/interrupt.hpp"
-#include "leakhound/pipeline.hpp"
-#include "leakhound/registry_cli.hpp"
+#include "analyzers/analyzers.hpp"
+#include "config/config.hpp"
+#include "config/glob.hpp"
+#include "sources/git_source.hpp"
+#include "sources/image_source.hpp"
+#include "base/interrupt.hpp"
+#include "leakhound/scan_job.hpp"
+#include "cli/registry_cmd.hpp"
 #include "leakhound/report.hpp"
-#include "leakhound/rule_check.hpp"
+#include "cli/rule_check.hpp"
 #include "leakhound/ruleset.hpp"
-#include "cli_docs.hpp"
-#include "init_cmd.hpp"
+#include "cli/cli_docs.hpp"
+#include "cli/init_cmd.hpp"
 
 namespace leakhound {
 namespace {

@@ -1,4 +1,4 @@
-#include "cli_docs.hpp"
+#include "cli/cli_docs.hpp"
 
 #include <CLI/CLI.hpp>
 #include <functional>

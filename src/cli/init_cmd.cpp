@@ -1,11 +1,11 @@
-#include "init_cmd.hpp"
+#include "cli/init_cmd.hpp"
 
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
-#include "leakhound/config.hpp"
-#include "leakhound/git_source.hpp"
+#include "config/config.hpp"
+#include "sources/git_source.hpp"
 #include "leakhound/rule.hpp"
 
 namespace leakhound {

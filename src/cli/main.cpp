@@ -1,5 +1,5 @@
 #include <iostream>
 
-#include "leakhound/cli.hpp"
+#include "cli/cli.hpp"
 
 int main(int argc, char** argv) { return leakhound::Main(argc, argv, std::cout, std::cerr); }

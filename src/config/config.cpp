@@ -1,5 +1,5 @@
-#include "leakhound/yaml_safe.hpp"
-#include "leakhound/config.hpp"
+#include "base/yaml_safe.hpp"
+#include "config/config.hpp"
 
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>

@@ -1,4 +1,4 @@
-#include "leakhound/glob.hpp"
+#include "config/glob.hpp"
 
 namespace leakhound {
 namespace {

@@ -1,4 +1,5 @@
-#include "leakhound/pipeline.hpp"
+#include "leakhound/scan_job.hpp"
+#include "scan/finding_store.hpp"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "leakhound/analyzers.hpp"
+#include "analyzers/analyzers.hpp"
 
 namespace leakhound {
 namespace {

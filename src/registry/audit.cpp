@@ -14,11 +14,11 @@
 #include <set>
 #include <thread>
 
-#include "leakhound/config.hpp"
-#include "leakhound/glob.hpp"
-#include "leakhound/image_checks.hpp"
-#include "leakhound/interrupt.hpp"
-#include "leakhound/registry_audit.hpp"
+#include "config/config.hpp"
+#include "config/glob.hpp"
+#include "sources/image_checks.hpp"
+#include "base/interrupt.hpp"
+#include "registry/registry_audit.hpp"
 
 namespace leakhound {
 namespace {

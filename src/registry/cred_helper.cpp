@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "leakhound/registry.hpp"
+#include "registry/registry.hpp"
 
 extern char** environ;
 

@@ -12,10 +12,10 @@
 #include <set>
 #include <thread>
 
-#include "leakhound/config.hpp"
-#include "leakhound/registry.hpp"
+#include "config/config.hpp"
+#include "registry/registry.hpp"
 #include "leakhound/rule.hpp"
-#include "leakhound/text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace leakhound {
 namespace {

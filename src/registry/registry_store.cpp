@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "leakhound/layer_readers.hpp"
-#include "leakhound/registry.hpp"
+#include "sources/layer_readers.hpp"
+#include "registry/registry.hpp"
 
 namespace leakhound {
 namespace {

@@ -2,7 +2,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "leakhound/config.hpp"
+#include "config/config.hpp"
 #include "leakhound/report.hpp"
 
 namespace leakhound {

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "leakhound/config.hpp"
+#include "config/config.hpp"
 
 namespace leakhound {
 

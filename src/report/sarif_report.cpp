@@ -3,7 +3,7 @@
 #include <set>
 
 #include "leakhound/report.hpp"
-#include "leakhound/text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace leakhound {
 

@@ -1,4 +1,4 @@
-#include "leakhound/checksum.hpp"
+#include "rules/checksum.hpp"
 
 #include <zlib.h>
 

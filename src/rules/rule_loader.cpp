@@ -15,9 +15,9 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "leakhound/yaml_safe.hpp"
-#include "leakhound/digest.hpp"
-#include "leakhound/embedded_rules.hpp"
+#include "base/yaml_safe.hpp"
+#include "base/digest.hpp"
+#include "rules/embedded_rules.hpp"
 #include "leakhound/rule.hpp"
 
 namespace leakhound {

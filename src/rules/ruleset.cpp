@@ -1,6 +1,6 @@
 #include "leakhound/ruleset.hpp"
 
-#include "leakhound/digest.hpp"
+#include "base/digest.hpp"
 
 #include <hs/hs.h>
 #include <openssl/evp.h>

@@ -1,4 +1,4 @@
-#include "leakhound/blob_scanner.hpp"
+#include "scan/blob_scanner.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "leakhound/config.hpp"
+#include "config/config.hpp"
 
 namespace leakhound {
 namespace {

@@ -1,4 +1,4 @@
-#include "leakhound/filters.hpp"
+#include "scan/filters.hpp"
 
 #include <array>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "leakhound/scanner.hpp"
+#include "scan/scanner.hpp"
 
 #include <hs/hs.h>
 #include <re2/re2.h>
@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "leakhound/checksum.hpp"
-#include "leakhound/filters.hpp"
+#include "rules/checksum.hpp"
+#include "scan/filters.hpp"
 
 namespace leakhound {
 namespace {

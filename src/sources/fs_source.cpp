@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "leakhound/source.hpp"
+#include "config/glob.hpp"
 
 namespace leakhound {
 namespace {

@@ -1,4 +1,5 @@
-#include "leakhound/git_source.hpp"
+#include "sources/git_source.hpp"
+#include "config/glob.hpp"
 
 #include <git2.h>
 #include <sys/stat.h>

@@ -1,5 +1,6 @@
 // Hardening checks on an image's config and layers; see include/leakhound/image_checks.hpp.
-#include "leakhound/image_checks.hpp"
+#include "sources/image_checks.hpp"
+#include "scan/finding_store.hpp"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "leakhound/image_source.hpp"
+#include "sources/image_source.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -16,9 +16,9 @@
 #include <tuple>
 #include <unordered_set>
 
-#include "leakhound/image_store.hpp"
-#include "leakhound/layer_readers.hpp"
-#include "leakhound/image_checks.hpp"
+#include "sources/image_store.hpp"
+#include "sources/layer_readers.hpp"
+#include "sources/image_checks.hpp"
 #include "leakhound/rule.hpp"
 #include "leakhound/secret.hpp"
 

@@ -1,4 +1,4 @@
-#include "leakhound/layer_readers.hpp"
+#include "sources/layer_readers.hpp"
 
 #ifdef LEAKHOUND_HAVE_ISAL
 #include <isa-l/igzip_lib.h>

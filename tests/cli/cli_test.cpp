@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "leakhound/cli.hpp"
+#include "cli/cli.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;

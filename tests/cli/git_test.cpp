@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "leakhound/git_source.hpp"
+#include "sources/git_source.hpp"
 #include "test_support.hpp"
 
 using leakhound::testing::FakeSecrets;

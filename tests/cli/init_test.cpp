@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "../../src/cli/init_cmd.hpp"
-#include "leakhound/cli.hpp"
-#include "leakhound/config.hpp"
+#include "cli/cli.hpp"
+#include "config/config.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;

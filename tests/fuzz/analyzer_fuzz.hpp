@@ -10,7 +10,7 @@
 
 #include "fuzz_rules.hpp"
 #include "fuzz_support.hpp"
-#include "leakhound/analyzers.hpp"
+#include "analyzers/analyzers.hpp"
 
 namespace leakhound::fuzz {
 

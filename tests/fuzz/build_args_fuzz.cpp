@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "fuzz_support.hpp"
-#include "leakhound/image_source.hpp"
+#include "sources/image_source.hpp"
 
 using namespace leakhound;
 

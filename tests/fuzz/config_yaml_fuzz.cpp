@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "fuzz_support.hpp"
-#include "leakhound/config.hpp"
+#include "config/config.hpp"
 
 using namespace leakhound;
 

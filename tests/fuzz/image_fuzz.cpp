@@ -12,8 +12,8 @@
 
 #include "fuzz_rules.hpp"
 #include "fuzz_support.hpp"
-#include "leakhound/image_source.hpp"
-#include "leakhound/pipeline.hpp"
+#include "sources/image_source.hpp"
+#include "leakhound/scan_job.hpp"
 #include "leakhound/report.hpp"
 
 #include <nlohmann/json.hpp>

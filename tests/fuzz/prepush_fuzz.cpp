@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "leakhound/git_source.hpp"
+#include "sources/git_source.hpp"
 
 using namespace leakhound;
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "leakhound/registry.hpp"
+#include "registry/registry.hpp"
 
 using namespace leakhound;
 

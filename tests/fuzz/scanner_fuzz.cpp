@@ -10,7 +10,7 @@
 
 #include "fuzz_rules.hpp"
 #include "fuzz_support.hpp"
-#include "leakhound/blob_scanner.hpp"
+#include "scan/blob_scanner.hpp"
 
 using namespace leakhound;
 

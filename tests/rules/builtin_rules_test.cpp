@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "leakhound/rule_check.hpp"
+#include "cli/rule_check.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;

@@ -12,7 +12,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "leakhound/checksum.hpp"
+#include "rules/checksum.hpp"
 
 namespace leakhound::testing {
 

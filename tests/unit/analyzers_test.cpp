@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "leakhound/analyzers.hpp"
+#include "analyzers/analyzers.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;

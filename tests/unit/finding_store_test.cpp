@@ -2,6 +2,7 @@
 
 #include "engine_rules.hpp"
 #include "leakhound/finding.hpp"
+#include "scan/finding_store.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "leakhound/source.hpp"
+#include "config/glob.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "leakhound/config.hpp"
-#include "leakhound/glob.hpp"
+#include "config/config.hpp"
+#include "config/glob.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;

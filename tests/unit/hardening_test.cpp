@@ -5,9 +5,9 @@
 #include <set>
 #include <tuple>
 
-#include "leakhound/analyzers.hpp"
-#include "leakhound/config.hpp"
-#include "leakhound/image_checks.hpp"
+#include "analyzers/analyzers.hpp"
+#include "config/config.hpp"
+#include "sources/image_checks.hpp"
 
 using namespace leakhound;
 

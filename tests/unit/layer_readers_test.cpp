@@ -9,7 +9,7 @@
 #include <random>
 #include <string>
 
-#include "leakhound/layer_readers.hpp"
+#include "sources/layer_readers.hpp"
 
 using namespace leakhound;
 

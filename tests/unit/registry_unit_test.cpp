@@ -6,10 +6,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "leakhound/config.hpp"
-#include "leakhound/registry.hpp"
-#include "leakhound/registry_audit.hpp"
-#include "leakhound/registry_cli.hpp"
+#include "config/config.hpp"
+#include "registry/registry.hpp"
+#include "registry/registry_audit.hpp"
+#include "cli/registry_cmd.hpp"
 
 using namespace leakhound;
 

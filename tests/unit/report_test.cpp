@@ -9,6 +9,8 @@
 
 #include "engine_rules.hpp"
 #include "leakhound/finding.hpp"
+#include "scan/finding_store.hpp"
+#include "scan/blob_scanner.hpp"
 #include "leakhound/report.hpp"
 #include "test_support.hpp"
 

@@ -4,7 +4,7 @@
 
 #include "leakhound/rule.hpp"
 #include "leakhound/ruleset.hpp"
-#include "leakhound/scanner.hpp"
+#include "scan/scanner.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;

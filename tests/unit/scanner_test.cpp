@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include "engine_rules.hpp"
-#include "leakhound/blob_scanner.hpp"
-#include "leakhound/config.hpp"
+#include "scan/blob_scanner.hpp"
+#include "config/config.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "leakhound/checksum.hpp"
-#include "leakhound/filters.hpp"
+#include "rules/checksum.hpp"
+#include "scan/filters.hpp"
 #include "leakhound/secret.hpp"
 #include "test_support.hpp"
 

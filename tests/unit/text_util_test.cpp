@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "leakhound/text_util.hpp"
+#include "base/text_util.hpp"
 
 using namespace leakhound;
 

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
-#include "leakhound/config.hpp"
-#include "leakhound/yaml_safe.hpp"
+#include "config/config.hpp"
+#include "base/yaml_safe.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;

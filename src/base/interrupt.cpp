@@ -1,4 +1,4 @@
-#include "leakhound/interrupt.hpp"
+#include "base/interrupt.hpp"
 
 #include <signal.h>
 #include <unistd.h>

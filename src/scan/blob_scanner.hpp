@@ -12,36 +12,12 @@
 #include <vector>
 
 #include "leakhound/blob.hpp"
-#include "leakhound/scanner.hpp"
+#include "leakhound/finding.hpp"
+#include "leakhound/scan_options.hpp"
+#include "scan/scanner.hpp"
 #include "leakhound/secret.hpp"
 
 namespace leakhound {
-
-class AllowList;
-
-// A line of context with the secrets in it marked, so it can be printed redacted.
-struct Snippet {
-  std::string text;                                  // at most ~240 bytes of the line
-  std::vector<std::pair<uint32_t, uint32_t>> spans;  // [begin, end) of secrets inside `text`
-  bool truncated_left = false;
-  bool truncated_right = false;
-  // The text with every secret span redacted, or raw when `reveal`. Control bytes become ' '.
-  std::string Render(bool reveal) const;
-};
-
-struct Match {
-  uint32_t rule = 0;
-  Secret secret;
-  double entropy = 0;
-  Confidence confidence = Confidence::kMedium;
-  uint64_t offset = 0;  // of the secret in the blob
-  uint64_t line = 1;    // 1-based
-  uint64_t column = 1;  // 1-based, in bytes
-  Snippet snippet;
-  // Where a config-file analyzer found it, when one did ("services.web.environment.DB_PASSWORD");
-  // reported as the location's `field` attribute.
-  std::string field;
-};
 
 // The window of the line [ls, le) shown around a secret starting at `focus`: [*wb, *we).
 void SnippetWindow(uint64_t ls, uint64_t le, uint64_t focus, uint64_t* wb, uint64_t* we);
@@ -50,17 +26,6 @@ void SnippetWindow(uint64_t ls, uint64_t le, uint64_t focus, uint64_t* wb, uint6
 Snippet MakeSnippet(std::string_view data, uint64_t ls, uint64_t le, uint64_t focus,
                     std::vector<std::pair<uint64_t, uint64_t>> spans);
 
-struct BlobScanOptions {
-  ScanLimits limits;
-  // Files larger than this are read and scanned in chunks of this size...
-  uint64_t chunk_bytes = 8ull << 20;
-  // ...overlapping by this much, so a secret up to this long across a boundary is still found.
-  uint64_t chunk_overlap = 64ull << 10;
-  const AllowList* allow = nullptr;  // optional; must outlive the scanner
-  // Optional: once set, a file being scanned in chunks stops at the next chunk (kError, with
-  // the error "interrupted").
-  const std::atomic<bool>* cancel = nullptr;
-};
 
 struct BlobScanResult {
   std::vector<Match> matches;

@@ -1,4 +1,4 @@
-#include "leakhound/yaml_safe.hpp"
+#include "base/yaml_safe.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 

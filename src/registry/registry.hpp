@@ -23,7 +23,7 @@
 #include <thread>
 #include <vector>
 
-#include "leakhound/image_store.hpp"
+#include "sources/image_store.hpp"
 
 namespace leakhound {
 

@@ -1,20 +1,39 @@
-// ScanJob: the only place that knows threads. Sources run on the calling thread and push
-// BlobInputs into a bounded queue; `jobs` worker threads each own a BlobScanner, skip content
-// already scanned (by blob id), and add matches to one FindingStore.
+// The options of a scan: per-buffer limits, per-blob options, and the job's options.
 #pragma once
 
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "leakhound/blob_scanner.hpp"
-#include "leakhound/report.hpp"
-#include "leakhound/source.hpp"
+#include "leakhound/blob.hpp"
+#include "leakhound/finding.hpp"
 
 namespace leakhound {
+
+class AllowList;  // config/config.hpp: leakhound:allow and the config's allow-list
+
+struct ScanLimits {
+  // Candidates from Hyperscan kept per buffer; past it the buffer is marked truncated.
+  size_t max_candidates = 1u << 20;
+  // Confirmed matches kept per buffer.
+  size_t max_matches = 10000;
+};
+
+struct BlobScanOptions {
+  ScanLimits limits;
+  // Files larger than this are read and scanned in chunks of this size...
+  uint64_t chunk_bytes = 8ull << 20;
+  // ...overlapping by this much, so a secret up to this long across a boundary is still found.
+  uint64_t chunk_overlap = 64ull << 10;
+  const AllowList* allow = nullptr;  // optional; must outlive the scanner
+  // Optional: once set, a file being scanned in chunks stops at the next chunk (kError, with
+  // the error "interrupted").
+  const std::atomic<bool>* cancel = nullptr;
+};
 
 struct ScanOptions {
   int jobs = 0;  // 0: all cores
@@ -39,25 +58,6 @@ struct ScanOptions {
   // Optional: sees every match recorded, with its origin, on the recording thread (a registry
   // audit keeps them per layer in its state file).
   std::function<void(const Origin&, const std::vector<Match>&)> on_matches;
-};
-
-class ScanJob {
- public:
-  ScanJob(const RuleSet& rules, ScanOptions options);
-  ~ScanJob();
-  ScanJob(const ScanJob&) = delete;
-  ScanJob& operator=(const ScanJob&) = delete;
-
-  // Runs every source to completion. Warnings go to `log` as they happen (unless quiet).
-  void Run(std::vector<std::unique_ptr<Source>>& sources, std::ostream& log);
-  // Adds matches found earlier (a registry audit's state) as if scanned now. Thread-safe.
-  void Record(const Origin& origin, const std::vector<Match>& matches);
-  // The findings and the summary. Call once, after Run.
-  Report TakeReport();
-
- private:
-  struct State;
-  std::unique_ptr<State> state_;
 };
 
 }  // namespace leakhound

@@ -1,11 +1,11 @@
-#include "leakhound/rule_check.hpp"
+#include "cli/rule_check.hpp"
 
 #include <algorithm>
 #include <set>
 
-#include "leakhound/analyzers.hpp"
-#include "leakhound/blob_scanner.hpp"
-#include "leakhound/image_checks.hpp"
+#include "analyzers/analyzers.hpp"
+#include "scan/blob_scanner.hpp"
+#include "sources/image_checks.hpp"
 #include "leakhound/secret.hpp"
 
 namespace leakhound {

@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "leakhound/blob_scanner.hpp"
+#include "scan/blob_scanner.hpp"
 
 namespace leakhound {
 

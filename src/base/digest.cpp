@@ -1,4 +1,4 @@
-#include "leakhound/digest.hpp"
+#include "base/digest.hpp"
 
 #include <openssl/evp.h>
 

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "leakhound/image_store.hpp"
+#include "sources/image_store.hpp"
 
 namespace leakhound {
 

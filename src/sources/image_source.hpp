@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "leakhound/finding.hpp"
-#include "leakhound/image_checks.hpp"
+#include "sources/image_checks.hpp"
 #include "leakhound/source.hpp"
 
 namespace leakhound {

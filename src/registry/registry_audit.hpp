@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "leakhound/image_source.hpp"
-#include "leakhound/pipeline.hpp"
-#include "leakhound/registry.hpp"
+#include "sources/image_source.hpp"
+#include "leakhound/scan_job.hpp"
+#include "registry/registry.hpp"
 #include "leakhound/report.hpp"
 
 namespace leakhound {

@@ -1,8 +1,9 @@
 #include <algorithm>
 #include <tuple>
 
-#include "leakhound/digest.hpp"
+#include "base/digest.hpp"
 #include "leakhound/finding.hpp"
+#include "scan/finding_store.hpp"
 
 namespace leakhound {
 

@@ -1,4 +1,4 @@
-#include "leakhound/text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace leakhound {
 

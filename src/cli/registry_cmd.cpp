@@ -1,4 +1,4 @@
-#include "leakhound/registry_cli.hpp"
+#include "cli/registry_cmd.hpp"
 
 #include <sys/stat.h>
 
@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "leakhound/config.hpp"
+#include "config/config.hpp"
 #include "leakhound/rule.hpp"
 
 namespace leakhound {

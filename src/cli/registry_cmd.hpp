@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "leakhound/image_source.hpp"
-#include "leakhound/registry.hpp"
-#include "leakhound/registry_audit.hpp"
+#include "sources/image_source.hpp"
+#include "registry/registry.hpp"
+#include "registry/registry_audit.hpp"
 #include "leakhound/report.hpp"
 
 namespace leakhound {

@@ -15,6 +15,7 @@
 
 #include "leakhound/rule.hpp"
 #include "leakhound/ruleset.hpp"
+#include "leakhound/scan_options.hpp"
 
 struct hs_scratch;
 typedef struct hs_scratch hs_scratch_t;
@@ -31,12 +32,6 @@ struct RawMatch {
   Confidence confidence = Confidence::kMedium;
 };
 
-struct ScanLimits {
-  // Candidates from Hyperscan kept per buffer; past it the buffer is marked truncated.
-  size_t max_candidates = 1u << 20;
-  // Confirmed matches kept per buffer.
-  size_t max_matches = 10000;
-};
 
 struct ScanStats {
   uint64_t candidates = 0;
