@@ -29,6 +29,8 @@ struct Match {
   Secret secret;
   double entropy = 0;
   Confidence confidence = Confidence::kMedium;
+  double score = 0.75;               // how sure, in [0, 1]; `confidence` is derived from it
+  std::vector<std::string> reasons;  // why that score ("key:password", "value:letters+digits")
   uint64_t offset = 0;  // of the secret in the blob
   uint64_t line = 1;    // 1-based
   uint64_t column = 1;  // 1-based, in bytes
@@ -52,6 +54,8 @@ struct Finding {
   Secret secret;
   double entropy = 0;
   Confidence confidence = Confidence::kMedium;
+  double score = 0.75;               // the highest of its matches' scores, with their reasons
+  std::vector<std::string> reasons;
   std::vector<Location> locations;  // sorted, unique
 };
 
@@ -62,6 +66,10 @@ std::string Fingerprint(std::string_view rule_id, std::string_view secret);
 // Replaces every found secret that occurs in a location attribute (a commit summary, a layer's
 // created_by...) with its redacted form. Run once after a scan: attributes come from the data.
 void RedactAttributes(std::vector<Finding>* findings);
+
+// Drops the findings of contextual rules (Rule::IsContextual) whose confidence is below
+// `min`; findings of rules with a distinctive prefix or structure are always kept.
+void DropBelowConfidence(const RuleSet& rules, Confidence min, std::vector<Finding>* findings);
 
 // Sorts findings by severity (highest first), rule id, then first location.
 void SortFindings(std::vector<Finding>* findings, const RuleSet& rules);

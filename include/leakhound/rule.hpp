@@ -16,6 +16,9 @@ enum class Severity { kInfo = 0, kLow = 1, kMedium = 2, kHigh = 3, kCritical = 4
 enum class Confidence { kLow = 0, kMedium = 1, kHigh = 2 };
 // Offline validators a rule may name with `checksum:`.
 enum class ChecksumKind { kNone, kGithubCrc32, kJwt, kBase64_64 };
+// How a rule's matches are judged after RE2 confirms them: by min_entropy and the placeholder
+// filter (kNone), or by the credential scorer (a score in [0, 1] from the key and the value).
+enum class Scorer { kNone = 0, kCredential = 1 };
 
 std::string_view SeverityName(Severity s);
 std::optional<Severity> ParseSeverity(std::string_view name);
@@ -36,6 +39,11 @@ struct Rule {
   ChecksumKind checksum = ChecksumKind::kNone;
   bool placeholder_filter = true;
   uint32_t max_length = 8192;  // longest match considered, bytes
+  // `scorer: credential`: the credential scorer decides (min_entropy and the placeholder filter
+  // still apply when set), and findings are filtered by --min-confidence. `key_group` is the
+  // capture group holding the key (0: the whole match before the secret).
+  Scorer scorer = Scorer::kNone;
+  int key_group = 0;
   std::vector<std::string> examples;
   std::vector<std::string> negative_examples;
   std::vector<std::string> references;
@@ -54,6 +62,10 @@ struct Rule {
   // (0: keyword assignments). Set once when the rule is loaded.
   int priority = 2;
   void SetPriorityFromTags() { priority = HasTag("generic") ? 0 : HasTag("fallback") ? 1 : 2; }
+  // A rule whose evidence is context (a key word, a file's kind) rather than a distinctive
+  // prefix or structure: tagged `generic`, or judged by the credential scorer. Only such
+  // findings are filtered by --min-confidence.
+  bool IsContextual() const { return scorer != Scorer::kNone || HasTag("generic"); }
 };
 
 struct RuleError {

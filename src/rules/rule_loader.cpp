@@ -120,7 +120,7 @@ const std::set<std::string>& KnownFields() {
       "id",       "name",      "description",  "severity",           "pattern",
       "secret_group", "keywords", "stopwords", "min_entropy", "checksum",         "placeholder_filter",
       "max_length", "examples", "negative_examples", "references",   "tags",
-      "analyzer", "remediation"};
+      "analyzer", "remediation", "scorer", "key_group"};
   return fields;
 }
 
@@ -187,6 +187,17 @@ Rule ParseRule(const YAML::Node& node) {
     const int64_t m = node["max_length"].as<int64_t>();
     if (m < 1 || m > 65536) throw std::runtime_error("max_length must be 1..65536");
     r.max_length = static_cast<uint32_t>(m);
+  }
+  if (node["scorer"]) {
+    const std::string scorer = node["scorer"].as<std::string>();
+    if (scorer == "credential") r.scorer = Scorer::kCredential;
+    else if (scorer != "none") throw std::runtime_error("unknown scorer '" + scorer + "' (credential)");
+  }
+  if (node["key_group"]) {
+    r.key_group = node["key_group"].as<int>();
+    if (r.key_group < 0 || r.key_group > 32) throw std::runtime_error("key_group out of range");
+    if (r.key_group == r.secret_group && r.key_group != 0)
+      throw std::runtime_error("key_group and secret_group are the same group");
   }
   r.examples = StringList(node["examples"], "examples");
   r.negative_examples = StringList(node["negative_examples"], "negative_examples");
@@ -337,6 +348,8 @@ nlohmann::json RuleToJson(const Rule& r) {
           {"tags", r.tags},
           {"analyzer", r.analyzer},
           {"remediation", r.remediation},
+          {"scorer", static_cast<int>(r.scorer)},
+          {"key_group", r.key_group},
           {"source", r.source}};
 }
 
@@ -359,6 +372,8 @@ Rule RuleFromJson(const nlohmann::json& j) {
   r.analyzer = j.at("analyzer").get<std::string>();
   r.remediation = j.at("remediation").get<std::string>();
   r.source = j.at("source").get<std::string>();
+  r.scorer = static_cast<Scorer>(j.value("scorer", 0));
+  r.key_group = j.value("key_group", 0);
   r.SetPriorityFromTags();
   return r;
 }

@@ -304,6 +304,8 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
     out.secret = Secret(std::string(secret));
     out.entropy = m.entropy;
     out.confidence = m.confidence;
+    out.score = m.score;
+    out.reasons = m.reasons;
     out.offset = base + m.secret_start;
     out.line = cursor_line + 1;
     // A line that began in an earlier chunk counts its columns from that chunk's line start.

@@ -48,6 +48,12 @@ void FindingStore::Add(const Match& match, const Origin& origin) {
     f.secret = match.secret;
     f.entropy = match.entropy;
     f.confidence = match.confidence;
+    f.score = match.score;
+    f.reasons = match.reasons;
+  } else if (match.score > f.score) {  // the same secret seen where it is more certain
+    f.score = match.score;
+    f.confidence = match.confidence;
+    f.reasons = match.reasons;
   }
   auto& keys = location_keys_[fp];
   if (keys.count(loc_key)) return;
@@ -131,6 +137,14 @@ void DropUncheckedFindings(const RuleSet& rules, bool secrets, bool hardening,
                                  [&](const Finding& f) {
                                    return rules.rule(f.rule).HasTag("hardening") ? !hardening
                                                                                  : !secrets;
+                                 }),
+                  findings->end());
+}
+
+void DropBelowConfidence(const RuleSet& rules, Confidence min, std::vector<Finding>* findings) {
+  findings->erase(std::remove_if(findings->begin(), findings->end(),
+                                 [&](const Finding& f) {
+                                   return rules.rule(f.rule).IsContextual() && f.confidence < min;
                                  }),
                   findings->end());
 }

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "rules/checksum.hpp"
+#include "scan/credential_score.hpp"
 #include "scan/filters.hpp"
 
 namespace leakhound {
@@ -24,6 +25,13 @@ bool ContainsCaseInsensitive(std::string_view haystack, std::string_view lower_n
     if (j == lower_needle.size()) return true;
   }
   return false;
+}
+
+// Where the line holding `pos` starts (at most 400 bytes back).
+uint64_t LineStartOf(std::string_view data, uint64_t pos) {
+  const uint64_t floor = pos > 400 ? pos - 400 : 0;
+  while (pos > floor && data[pos - 1] != '\n') --pos;
+  return pos;
 }
 
 bool IsIdentifierByte(char c) {
@@ -150,7 +158,23 @@ void Scanner::Confirm(std::string_view data, uint32_t rule_index, const uint64_t
     }
     if (stopped) { ++stats->filtered; continue; }
     const double entropy = ShannonEntropy(value);
-    if (entropy < rule.min_entropy || (rule.placeholder_filter && IsPlaceholder(value))) {
+    CredentialScore scored;
+    if (rule.scorer == Scorer::kCredential) {
+      // The key: its own group, else the whole match before the secret.
+      std::string_view key;
+      if (rule.key_group > 0 && rule.key_group < nsub && groups[rule.key_group].data())
+        key = std::string_view(groups[rule.key_group].data(), groups[rule.key_group].size());
+      else
+        key = data.substr(ms, secret.data() - data.data() - ms);
+      uint64_t ls = LineStartOf(data, ms);
+      uint64_t le = data.find('\n', me);
+      if (le == std::string_view::npos) le = data.size();
+      scored = ScoreCredential(key, value, data.substr(ls, std::min<uint64_t>(le - ls, 400)));
+      if (scored.drop || entropy < rule.min_entropy) {
+        ++stats->filtered;
+        continue;
+      }
+    } else if (entropy < rule.min_entropy || (rule.placeholder_filter && IsPlaceholder(value))) {
       ++stats->filtered;
       continue;
     }
@@ -164,7 +188,14 @@ void Scanner::Confirm(std::string_view data, uint32_t rule_index, const uint64_t
     m.confidence = rule.checksum == ChecksumKind::kNone ? Confidence::kMedium
                    : ValidChecksum(rule.checksum, value) ? Confidence::kHigh
                                                          : Confidence::kLow;
-    out->push_back(m);
+    if (rule.scorer == Scorer::kCredential) {
+      m.score = scored.score;
+      m.confidence = ConfidenceFromScore(scored.score);
+      m.reasons = std::move(scored.reasons);
+    } else {
+      m.score = ScoreFromConfidence(m.confidence);
+    }
+    out->push_back(std::move(m));
     if (out->size() >= limits_.max_matches) return;
   }
 }

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +31,8 @@ struct RawMatch {
   uint64_t secret_end = 0;
   double entropy = 0;
   Confidence confidence = Confidence::kMedium;
+  double score = 0.75;               // in [0, 1]; see scan/credential_score.hpp
+  std::vector<std::string> reasons;  // the scorer's, for a rule with `scorer: credential`
 };
 
 
