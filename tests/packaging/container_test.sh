@@ -32,7 +32,25 @@ command -v buildah > /dev/null || skip "buildah is missing (tools/deps.sh instal
 [[ $(id -u) == 0 ]] || skip "needs root (debootstrap, and buildah with the vfs driver and chroot isolation)"
 command -v debootstrap > /dev/null || fail "debootstrap is missing (tools/deps.sh installs it)"
 
+# Unmounts everything under (and at) directory $1, then removes it; rm never crosses into
+# another file system.
+remove_tree() {
+  local dir=$1
+  awk -v w="$dir/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r |
+    while read -r m; do umount -l "$m" 2> /dev/null || true; done
+  if mountpoint -q "$dir"; then umount -l "$dir" 2> /dev/null || true; fi
+  rm -rf --one-file-system "$dir"
+}
+# What a run killed on timeout left behind.
+for old in "$build"/container-test.*; do
+  [[ -d $old && -n $(find "$old" -maxdepth 0 -mmin +20) ]] && remove_tree "$old"
+done
+
 work=$(mktemp -d "$build/container-test.XXXXXX")
+# The image storage on a tmpfs where this machine allows one: vfs copies whole file trees for
+# every container and layer, and writing and deleting those on disk takes most of a minute.
+mount -t tmpfs -o size=6g,mode=0700 leakhound-container-test "$work" 2> /dev/null ||
+  echo "note: no tmpfs for $work; the image storage is on disk"
 cache=$build/container-test-cache
 mkdir -p "$cache" "$work/tmp"
 export TMPDIR=$work/tmp           # buildah's temporary files (contexts, blobs) stay in $work
@@ -43,13 +61,8 @@ printf '{"default": [{"type": "insecureAcceptAnything"}]}\n' > "$work/policy.jso
 POLICY=(--signature-policy "$work/policy.json")
 
 cleanup() {
-  "${B[@]}" rm --all > /dev/null 2>&1 || true
   "${B[@]}" umount --all > /dev/null 2>&1 || true
-  # Anything still mounted under $work (a run that was killed) is unmounted, and rm never
-  # crosses into another file system.
-  awk -v w="$work/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r |
-    while read -r m; do umount -l "$m" 2> /dev/null || true; done
-  rm -rf --one-file-system "$work"
+  remove_tree "$work"
 }
 trap cleanup EXIT
 
