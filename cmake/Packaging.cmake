@@ -34,6 +34,8 @@ install(FILES ${LEAKHOUND_DOC_DIR}/_leakhound
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/rules.md
               ${CMAKE_SOURCE_DIR}/docs/report.schema.json
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The licence, where Debian keeps a package's (the .deb says Apache-2.0 there).
+install(FILES ${CMAKE_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME copyright)
 
 # `cpack -G DEB` (or `cmake --build build --target package`): a .deb for Debian 12 whose
 # Depends come from dpkg-shlibdeps, i.e. from the libraries the binary really links.
@@ -53,6 +55,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "git, skopeo")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_RESOURCE_FILE_LICENSE ${CMAKE_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 include(CPack)

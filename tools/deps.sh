@@ -8,9 +8,10 @@ PACKAGES=(
   skopeo umoci zstd
   dpkg-dev groff-base zsh git-filter-repo  # packaging and README snippet tests
   libsqlite3-dev docker-registry apache2-utils python3-jwt openssl
+  buildah debootstrap  # the container image test (tests/packaging/container_test.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PACKAGES+=(ripgrep yara hyperfine time linux-source-6.1 xz-utils bc curl debootstrap isal)
+  PACKAGES+=(ripgrep yara hyperfine time linux-source-6.1 xz-utils bc curl isal)
 fi
 if [[ "${1:-}" == "--fuzz" ]]; then
   PACKAGES+=(clang)  # libFuzzer comes with Debian's clang

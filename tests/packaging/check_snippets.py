@@ -12,7 +12,11 @@ block without one fails. KIND (README.md, "Development", lists them):
                     argument parser checks each command line, nothing runs); other commands are
                     skipped; at least one leakhound command must be there
   github-actions, gitlab-ci, k8s, crontab
-                    parsed; the leakhound command lines in them are checked like `args`
+                    parsed; the leakhound command lines in them are checked like `args`; a step
+                    using the leakhound action (`uses: ./` or `.../leakhound@...`) or a GitLab
+                    `include:` of ci/leakhound.gitlab-ci.yml counts as one: its inputs or
+                    LEAKHOUND_* variables must be the action's or the template's, and the command
+                    line they make is checked (`upload-sarif: true` is the SARIF upload)
   config            loaded as .leakhound.yaml by `leakhound scan --config`
   rules             written to file=PATH (for later run snippets) and `leakhound rules check`ed
   json-schema=FILE  the JSON is valid against the schema
@@ -25,6 +29,7 @@ pending=registry: a `leakhound registry` command line is checked only once the b
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -242,6 +247,59 @@ def shell_quote(a):
     return "'" + a.replace("'", "'\\''") + "'"
 
 
+def leakhound_argv(command, target, fail_on, baseline, args):
+    """The command line the action or the GitLab template runs (their report format aside)."""
+    argv = [command or "scan"]
+    if fail_on:
+        argv += ["--fail-on", fail_on]
+    if baseline:
+        argv += ["--baseline", baseline]
+    return argv + shlex.split(args or "") + [target or "."]
+
+
+def check_action_steps(name, doc_yaml, attrs):
+    """Steps that use the leakhound action: (command lines checked, SARIF uploaded)."""
+    action = yaml.safe_load(open(os.path.join(SRC, "action.yml")))
+    inputs = set(action.get("inputs") or {})
+    n, sarif = 0, False
+    for job in (doc_yaml.get("jobs") or {}).values():
+        for step in job.get("steps") or []:
+            uses = str(step.get("uses", ""))
+            if not (uses in ("./", ".") or re.search(r"/leakhound@", uses)):
+                continue
+            w = {k: re.sub(r"\$\{\{[^}]*\}\}", "X", str(v)) for k, v in (step.get("with") or {}).items()}
+            if set(w) - inputs:
+                fail(name, f"the leakhound action has no input(s) {sorted(set(w) - inputs)}")
+            argv = leakhound_argv(w.get("command"), w.get("target"), w.get("fail-on"),
+                                  w.get("baseline"), w.get("args"))
+            n += check_args(name, "leakhound " + " ".join(shell_quote(a) for a in argv), attrs)
+            sarif = sarif or w.get("upload-sarif", "").lower() == "true"
+    return n, sarif
+
+
+def check_gitlab_include(name, doc_yaml, attrs):
+    """Jobs from an `include:` of ci/leakhound.gitlab-ci.yml: the command lines checked."""
+    inc = doc_yaml.get("include") or []
+    inc = inc if isinstance(inc, list) else [inc]
+    if not any("leakhound.gitlab-ci.yml" in json.dumps(i) for i in inc):
+        return 0
+    tmpl = yaml.safe_load(open(os.path.join(SRC, "ci", "leakhound.gitlab-ci.yml")))
+    known = set(tmpl.get("variables") or {}) | {"LEAKHOUND_DISABLED"}
+    jobs = {"leakhound-secret-detection": {}}
+    jobs.update({k: v for k, v in doc_yaml.items()
+                 if isinstance(v, dict) and v.get("extends") in (".leakhound", [".leakhound"])})
+    n = 0
+    for job in jobs.values():
+        v = {**(tmpl.get("variables") or {}), **(doc_yaml.get("variables") or {}), **(job.get("variables") or {})}
+        unknown = {k for k in v if k.startswith("LEAKHOUND_")} - known
+        if unknown:
+            fail(name, f"ci/leakhound.gitlab-ci.yml has no variable(s) {sorted(unknown)}")
+        argv = leakhound_argv(v.get("LEAKHOUND_COMMAND"), v.get("LEAKHOUND_TARGET"),
+                              v.get("LEAKHOUND_FAIL_ON"), v.get("LEAKHOUND_BASELINE"), v.get("LEAKHOUND_ARGS"))
+        n += check_args(name, "leakhound " + " ".join(shell_quote(a) for a in argv), attrs)
+    return n
+
+
 def check_block(doc, name, kind, attrs, lang, body, template, env, token):
     counts[kind] = counts.get(kind, 0) + 1
     if kind == "text":
@@ -285,11 +343,17 @@ def check_block(doc, name, kind, attrs, lang, body, template, env, token):
         for argv in argvs:
             argv = [re.sub(r"\$\(([A-Z_]+)\)", "0", a) for a in argv]  # Kubernetes $(VAR)
             n += check_args(name, "leakhound " + " ".join(shell_quote(a) for a in argv), attrs)
+        sarif_by_action = False
+        if kind == "github-actions":
+            k, sarif_by_action = check_action_steps(name, doc_yaml, attrs)
+            n += k
+        if kind == "gitlab-ci":
+            n += check_gitlab_include(name, doc_yaml, attrs)
         if n == 0:
             fail(name, "no leakhound command in the YAML")
         if kind == "github-actions":
             uses = [s.get("uses", "") for j in doc_yaml["jobs"].values() for s in j.get("steps", [])]
-            if not any(u.startswith("github/codeql-action/upload-sarif@") for u in uses):
+            if not sarif_by_action and not any(u.startswith("github/codeql-action/upload-sarif@") for u in uses):
                 fail(name, "no SARIF upload step")
     elif kind == "crontab":
         n = 0
