@@ -1,0 +1,43 @@
+// `scan PATH...`: files and directories.
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/common_options.hpp"
+
+namespace leakhound {
+namespace {
+
+int ScanCommand(const RuleOptions& ro, const ScanCliOptions& so, std::ostream& out,
+                std::ostream& err) {
+  const Config config = ResolveConfig(ro, so.paths);
+  auto rules = LoadRuleSet(ro, config, err);
+  Report report = RunScan(*rules, config, so, err);
+  return WriteAndExit(report, *rules, config, so, out, err);
+}
+
+}  // namespace
+
+void AddScanCommand(CLI::App* app, CommandTable* commands) {
+  struct Options {
+    RuleOptions ro;
+    ScanCliOptions so;
+  };
+  auto o = std::make_shared<Options>();
+  RuleOptions& ro = o->ro;
+  ScanCliOptions& so = o->so;
+  auto* scan = app->add_subcommand("scan", "Scan files and directories");
+  scan->footer(
+      "Examples:\n"
+      "  leakhound scan .                                    # exit 1 when it finds something\n"
+      "  leakhound scan --format sarif -o leakhound.sarif .  # for GitHub code scanning\n"
+      "  leakhound scan --fail-on high --format json src/ config/\n"
+      "  leakhound scan --baseline .leakhound-baseline .     # only findings not accepted before");
+  AddRuleOptions(scan, &ro);
+  AddScanOptions(scan, &so, true);
+
+  commands->Add(scan, [o](std::ostream& out, std::ostream& err) {
+    return ScanCommand(o->ro, o->so, out, err);
+  });
+}
+
+}  // namespace leakhound
