@@ -1,9 +1,11 @@
 #include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "cli/cli_docs.hpp"
 #include "cli/commands.hpp"
@@ -11,6 +13,63 @@
 #include "sources/git_source.hpp"
 
 namespace leakhound {
+namespace {
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// When the command (or the subcommand of a command that needs one) is not one leakhound has,
+// says so on `err` with the closest name and the list; returns whether it did.
+bool UnknownCommand(const CLI::App& app, int argc, const char* const* argv, std::ostream& err) {
+  const CLI::App* cmd = &app;
+  std::string path = "leakhound";
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') return false;  // options: CLI11 judges the rest
+    const auto subs = cmd->get_subcommands([](const CLI::App*) { return true; });
+    if (subs.empty()) return false;
+    const CLI::App* found = nullptr;
+    for (const CLI::App* s : subs)
+      if (s->get_name() == word) found = s;
+    if (found) {
+      if (found->get_require_subcommand_min() == 0) return false;  // the rest is its arguments
+      path += " " + word;
+      cmd = found;
+      continue;
+    }
+    std::string best, names;
+    size_t best_distance = 3;  // suggest only a close name
+    for (const CLI::App* s : subs) {
+      if (s->get_group().empty()) continue;  // hidden
+      names += (names.empty() ? "" : ", ") + s->get_name();
+      const size_t d = EditDistance(word, s->get_name());
+      if (d < best_distance || (s->get_name().rfind(word, 0) == 0 && best.empty())) {
+        best_distance = std::min(d, best_distance);
+        best = s->get_name();
+      }
+    }
+    err << "leakhound: unknown command '" << (path == "leakhound" ? "" : path.substr(10) + " ")
+        << word << "'";
+    if (!best.empty()) err << "; did you mean '" << best << "'?";
+    err << "\nCommands: " << names << "\nRun `" << path << " --help` for more.\n";
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"leakhound: find leaked secrets in files, git history and container images"};
@@ -44,6 +103,14 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   AddVersionCommand(&app, &commands);
   AddInitCommand(&app, &commands);
   AddHelpCommand(&app, &commands);
+
+  // A bare `leakhound` prints the help; an unknown command says what it may have meant.
+  if (argc == 1) {
+    app.name(argv[0]);
+    out << app.help();
+    return kExitClean;
+  }
+  if (UnknownCommand(app, argc, argv, err)) return kExitError;
 
   try {
     app.parse(argc, argv);

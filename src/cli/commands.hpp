@@ -8,9 +8,13 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "cli/common_options.hpp"
+#include "cli/registry_cmd.hpp"
 
 namespace leakhound {
 
@@ -46,6 +50,21 @@ void AddVersionCommand(CLI::App* app, CommandTable* commands);
 void AddInitCommand(CLI::App* app, CommandTable* commands);
 // `help`: the man page and completions of `app` as it is when the command runs.
 void AddHelpCommand(CLI::App* app, CommandTable* commands);
+
+// --branch, --range, --since-commit (git_cmd.cpp); `git` and `baseline create --git`.
+void AddGitHistoryOptions(CLI::App* cmd, GitCliOptions* o);
+// The repository at `path` for a scan; throws ConfigError: "no such directory", or not a
+// repository (suggesting `leakhound scan`).
+std::shared_ptr<GitRepo> OpenRepoForScan(const std::string& path);
+// `git`'s scan (git_cmd.cpp), with `baseline` applied. Throws ConfigError for a revision that
+// does not resolve.
+Report RunGit(const RuleSet& rules, const Config& config, const ScanCliOptions& so,
+              const GitCliOptions& go, const std::string& baseline, std::ostream& err);
+// `image`'s scan (image_cmd.cpp), with `baseline` applied; io.path goes to `missing` when no
+// image could be opened at all. Throws ConfigError for a local path that does not exist.
+Report RunImage(const RuleSet& rules, const Config& config, const ScanCliOptions& so,
+                const ImageCliOptions& io, const RegistryCliOptions& rc,
+                const std::string& baseline, std::ostream& err, std::vector<ScanIssue>* missing);
 
 // `hook install` (hook_cmd.cpp), which `init` offers too.
 int HookInstallCommand(const std::string& repo_path, bool pre_push, bool pre_commit, bool force,

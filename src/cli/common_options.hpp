@@ -7,6 +7,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,11 @@ struct ScanCliOptions {
   int jobs = 0;
   size_t max_matches = ScanLimits{}.max_matches;
   std::string checks;  // --checks; empty: the config's, else the command's default
+  std::vector<std::string> excludes;  // --exclude, added to the config's exclude_paths
+  bool respect_gitignore = false;
+  bool honor_gitleaks_allow = false;
+  bool no_baseline = false;  // --no-baseline: not even the default .leakhound-baseline
+  std::string stdin_name;    // --stdin-name: the path `-` (standard input) is reported as
 };
 
 // The image flags of `image` (all of them) and `registry` (the archive depth).
@@ -56,18 +62,42 @@ struct ImageCliOptions {
   std::string max_archive_bytes;
 };
 
+// `git`'s history flags (repository, refs, ranges); `baseline create --git` takes them too.
+struct GitCliOptions {
+  std::string repo = ".";
+  std::vector<std::string> branches;
+  std::vector<std::string> ranges;
+  std::string since_commit;
+  bool all_refs = false;
+  bool no_history = false;
+  bool worktree = false;
+  std::string max_blob_size;
+};
+
 void AddRuleOptions(CLI::App* cmd, RuleOptions* o);
 // The scanning flags; the report flags too when `report_options`; the `paths` positional when
 // `positional_paths`.
 void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
                     bool positional_paths = true);
 
+// --fail-on SEVERITY|none, case-insensitive.
+void AddFailOn(CLI::App* cmd, std::string* fail_on, const std::string& description);
+// The failing severity: --fail-on, else the config's fail_on, else low; nullopt with *never set
+// for --fail-on none.
+std::optional<Severity> FailOn(const Config& config, const std::string& flag, bool* never);
+
 // Loads built-in, configured and --rules rules, minus the disabled ones. Throws ConfigError.
 std::unique_ptr<RuleSet> LoadRuleSet(const RuleOptions& ro, const Config& config,
                                      std::ostream& err);
 
-// --config, else the .leakhound.yaml found from the first of `paths` (else none).
-Config ResolveConfig(const RuleOptions& ro, const std::vector<std::string>& paths);
+// The one rule for every command: --config FILE, else the .leakhound.yaml at the top of the git
+// work tree that holds the current directory (ProjectRoot), else the current directory's; none
+// (base_dir: the project root) when there is none. Throws ConfigError.
+Config ResolveConfig(const RuleOptions& ro);
+
+// --baseline, else (unless --no-baseline) .leakhound-baseline at the top of the work tree that
+// holds the current directory when it exists, else "".
+std::string DefaultBaseline(const ScanCliOptions& so);
 
 // Where a repository's config and baseline live: its work tree, or the git dir when bare.
 std::string ConfigRoot(const GitRepo& repo);
@@ -78,6 +108,7 @@ struct ScanSetup {
   Checks checks;
   std::unique_ptr<AllowList> allow;
   std::unique_ptr<PathMatcher> exclude;
+  std::string exclude_base;  // the directory the exclude globs are relative to
   FsOptions fs;
 };
 
@@ -94,12 +125,19 @@ Report RunSources(const RuleSet& rules, const ScanSetup& setup,
                   std::vector<std::unique_ptr<Source>>& sources, const std::string& baseline,
                   std::ostream& err, const std::function<void(Report*)>& add = nullptr);
 
-// Scans so.paths (default: .) as `scan` does, with so.baseline applied.
+// Scans so.paths (default: .; `-` is standard input) as `scan` does, with `baseline` applied;
+// the named paths that cannot be found are added to `missing` with why (they are in the
+// report's errors too).
 Report RunScan(const RuleSet& rules, const Config& config, const ScanCliOptions& so,
-               std::ostream& err);
+               const std::string& baseline, std::ostream& err,
+               std::vector<ScanIssue>* missing);
 
-// Writes the report as asked and turns it into an exit code.
-int WriteAndExit(const Report& report, const RuleSet& rules, const Config& config,
-                 const ScanCliOptions& so, std::ostream& out, std::ostream& err);
+// Writes the report as asked (naming the config used) and turns it into an exit code: 2 when
+// an input named on the command line is `missing` (even with --allow-incomplete; each is
+// printed as "leakhound: PATH: MESSAGE"). With -o, a
+// one-line summary goes to `err` unless -q.
+int WriteAndExit(Report& report, const RuleSet& rules, const Config& config,
+                 const ScanCliOptions& so, std::ostream& out, std::ostream& err,
+                 const std::vector<ScanIssue>& missing = {});
 
 }  // namespace leakhound

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
 
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
@@ -24,15 +25,21 @@ std::string SelfPath() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "leakhound";
 }
 
-std::string HookScript(const std::string& kind) {
+// `from_path`: call `leakhound` from PATH, never this binary's absolute path (a hooks directory
+// committed to the repository is shared by machines where that path means nothing).
+std::string HookScript(const std::string& kind, bool from_path) {
   std::string s = "#!/bin/sh\n";
   s += std::string(kHookMarker) + " (" + kind + ")\n";
   s += "# Installed by `leakhound hook install`; remove it with `leakhound hook uninstall`.\n";
   s += "# Blocks " + std::string(kind == "pre-push" ? "a push" : "a commit") +
        " that carries a secret. Skip once with `git " +
        (kind == "pre-push" ? "push" : "commit") + " --no-verify`.\n";
-  s += "LEAKHOUND='" + SelfPath() + "'\n";
-  s += "[ -x \"$LEAKHOUND\" ] || LEAKHOUND=leakhound\n";
+  if (from_path) {
+    s += "LEAKHOUND=leakhound\n";
+  } else {
+    s += "LEAKHOUND='" + SelfPath() + "'\n";
+    s += "[ -x \"$LEAKHOUND\" ] || LEAKHOUND=leakhound\n";
+  }
   if (kind == "pre-push") {
     s += "input=$(cat)\n";
     s += "if [ -x \"$0.leakhound-chained\" ]; then\n"
@@ -78,7 +85,7 @@ int RunHook(const std::string& kind, const RuleOptions& ro, ScanCliOptions so,
             std::shared_ptr<GitRepo> repo, std::vector<std::unique_ptr<Source>> sources,
             std::ostream& err) {
   const std::string root = ConfigRoot(*repo);
-  const Config config = ResolveConfig(ro, {root});
+  const Config config = ResolveConfig(ro);
   auto rules = LoadRuleSet(ro, config, err);
   auto setup = MakeSetup(config, so);
   if (so.baseline.empty()) {
@@ -87,10 +94,11 @@ int RunHook(const std::string& kind, const RuleOptions& ro, ScanCliOptions so,
     if (::stat(default_baseline.c_str(), &st) == 0) so.baseline = default_baseline;
   }
   Report report = RunSources(*rules, *setup, sources, so.baseline, err);
-  Severity fail_on = config.fail_on.value_or(Severity::kLow);
-  if (!so.fail_on.empty()) fail_on = *ParseSeverity(so.fail_on);
+  bool never = false;
+  const std::optional<Severity> fail_on = FailOn(config, so.fail_on, &never);
   size_t blocking = 0;
-  for (const auto& f : report.findings) blocking += rules->rule(f.rule).severity >= fail_on;
+  if (fail_on)
+    for (const auto& f : report.findings) blocking += rules->rule(f.rule).severity >= *fail_on;
   // Interrupted: the push or commit is blocked (git aborts it anyway on a signal).
   const bool incomplete = !report.summary.errors.empty() || report.summary.interrupted;
   if (blocking == 0 && !incomplete) {
@@ -116,8 +124,10 @@ int RunHook(const std::string& kind, const RuleOptions& ro, ScanCliOptions so,
   else
     err << "  2. Remove it from the file (read it from the environment or a secret manager),\n"
            "     then git add and commit again.\n";
+  // The baseline must come from the same source as the finding: the history for a push.
   err << "  3. Not a secret? Add `leakhound:allow` in a comment on its line, or accept it with\n"
-         "     `leakhound baseline create -o .leakhound-baseline` (fingerprints shown above).\n"
+      << (push ? "     `leakhound baseline create --git -o .leakhound-baseline` (fingerprints shown above).\n"
+               : "     `leakhound baseline create -o .leakhound-baseline .` (fingerprints shown above).\n")
       << "  To " << (push ? "push" : "commit") << " anyway: git " << (push ? "push" : "commit")
       << " --no-verify (not recommended).\n";
   return kExitFindings;
@@ -158,6 +168,14 @@ int HookInstallCommand(const std::string& repo_path, bool pre_push, bool pre_com
                        std::ostream& out) {
   GitRepo repo(repo_path);
   const std::string dir = repo.HooksDir();
+  // A core.hooksPath inside the work tree (husky's .husky, say) is usually committed: say that
+  // tracked files change, and write no absolute path there.
+  const std::string top = repo.workdir();
+  const bool in_tree = !repo.HooksPathSetting().empty() && !top.empty() && dir.rfind(top, 0) == 0;
+  if (in_tree)
+    out << "warning: core.hooksPath is " << repo.HooksPathSetting()
+        << ", inside the work tree: the hooks written there may be tracked files that others "
+           "share; they call `leakhound` from PATH\n";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (!pre_push && !pre_commit) pre_push = true;
@@ -177,7 +195,7 @@ int HookInstallCommand(const std::string& repo_path, bool pre_push, bool pre_com
         out << "kept the existing " << kind << " hook: it runs first, from " << chained << "\n";
       }
     }
-    if (!WriteFileAtomic(path, HookScript(kind))) throw ConfigError(path + ": cannot write");
+    if (!WriteFileAtomic(path, HookScript(kind, in_tree))) throw ConfigError(path + ": cannot write");
     ::chmod(path.c_str(), 0755);
     out << "installed " << path << "\n";
   }
@@ -223,8 +241,7 @@ void AddHookCommand(CLI::App* app, CommandTable* commands) {
   pre_push->add_option("remote", pre_push_args, "Remote name and URL, as git passes them");
   AddRuleOptions(pre_push, &ro);
   AddScanOptions(pre_push, &so, false, false);
-  pre_push->add_option("--fail-on", so.fail_on, "Block on findings at or above this severity")
-      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}))->group("Report");
+  AddFailOn(pre_push, &so.fail_on, "Block on findings at or above this severity");
   pre_push->add_option("--baseline", so.baseline,
                        "Baseline file (default: .leakhound-baseline in the repository, if any)")
       ->type_name("FILE")->group("Report");
@@ -232,8 +249,7 @@ void AddHookCommand(CLI::App* app, CommandTable* commands) {
   auto* pre_commit = hook->add_subcommand("pre-commit", "Run as git's pre-commit hook: scans the staged changes");
   AddRuleOptions(pre_commit, &ro);
   AddScanOptions(pre_commit, &so, false, false);
-  pre_commit->add_option("--fail-on", so.fail_on, "Block on findings at or above this severity")
-      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}))->group("Report");
+  AddFailOn(pre_commit, &so.fail_on, "Block on findings at or above this severity");
   pre_commit->add_option("--baseline", so.baseline,
                          "Baseline file (default: .leakhound-baseline in the repository, if any)")
       ->type_name("FILE")->group("Report");

@@ -1,4 +1,6 @@
 // `image PATH|REF`: a docker-archive, OCI layout or OCI archive, or an image in a registry.
+#include <sys/stat.h>
+
 #include <iostream>
 #include <memory>
 
@@ -8,12 +10,21 @@
 #include "sources/image_source.hpp"
 
 namespace leakhound {
+
 namespace {
 
-int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCliOptions& io,
-                 const RegistryCliOptions& rc, std::ostream& out, std::ostream& err) {
-  const Config config = ResolveConfig(ro, {"."});
-  auto rules = LoadRuleSet(ro, config, err);
+// A path, not a registry reference: it starts with /, ./ or ../ (or is . or ..), or exists.
+bool IsLocalPath(const std::string& text) {
+  struct stat st;
+  return text.rfind('/', 0) == 0 || text.rfind("./", 0) == 0 || text.rfind("../", 0) == 0 ||
+         text == "." || text == ".." || ::stat(text.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+Report RunImage(const RuleSet& rules, const Config& config, const ScanCliOptions& so,
+                const ImageCliOptions& io, const RegistryCliOptions& rc,
+                const std::string& baseline, std::ostream& err, std::vector<ScanIssue>* missing) {
   auto setup = MakeSetup(config, so, "secrets,hardening");
   ImageOptions options;
   options.image_ref = io.image_ref;
@@ -21,22 +32,46 @@ int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCli
   options.max_archive_depth = io.max_archive_depth;
   if (!io.max_archive_bytes.empty()) options.max_nested_bytes = ParseSize(io.max_archive_bytes);
   options.max_file_size = setup->options.max_file_size;
-  // A registry reference (REGISTRY/REPO:TAG or @sha256:...) when it names no file.
-  auto image = OpenRegistryImage(io.path, rc, options, std::cin);
+  std::unique_ptr<ImageSource> image;
+  if (IsLocalPath(io.path)) {
+    struct stat st;
+    if (::stat(io.path.c_str(), &st) != 0)
+      throw ConfigError(io.path + ": no such file or directory");
+  } else {
+    // A registry reference (REGISTRY/REPO:TAG or @sha256:...) when it names no file.
+    image = OpenRegistryImage(io.path, rc, options, std::cin);
+  }
   if (!image) image = std::make_unique<ImageSource>(io.path, options);
   ImageSource* source = image.get();
   std::vector<std::unique_ptr<Source>> sources;
   sources.push_back(std::move(image));
-  Report report = RunSources(*rules, *setup, sources, so.baseline, err, [&](Report* r) {
+  Report report = RunSources(rules, *setup, sources, baseline, err, [&](Report* r) {
     // The image hardening checks need every layer's whiteouts: after the scan.
-    if (setup->checks.hardening) AddImageCheckFindings(source->HardeningHits(), *rules, &r->findings);
+    if (setup->checks.hardening) AddImageCheckFindings(source->HardeningHits(), rules, &r->findings);
     source->Annotate(&r->findings);
   });
-  if (source->images() == 0 && report.summary.errors.empty())
-    report.summary.errors.push_back(
-        {io.path, "no image matched" + std::string(io.platform.empty() ? "" : " --platform " + io.platform) +
-                      (io.image_ref.empty() ? "" : " --image-ref " + io.image_ref)});
-  return WriteAndExit(report, *rules, config, so, out, err);
+  if (source->images() == 0) {
+    const std::string why =
+        "no image matched" + std::string(io.platform.empty() ? "" : " --platform " + io.platform) +
+        (io.image_ref.empty() ? "" : " --image-ref " + io.image_ref);
+    if (report.summary.errors.empty()) report.summary.errors.push_back({io.path, why});
+    // Nothing was scanned: an error even with --allow-incomplete.
+    if (missing)
+      missing->push_back({io.path, "no image could be opened (" +
+                                       report.summary.errors.front().message + ")"});
+  }
+  return report;
+}
+
+namespace {
+
+int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCliOptions& io,
+                 const RegistryCliOptions& rc, std::ostream& out, std::ostream& err) {
+  const Config config = ResolveConfig(ro);
+  auto rules = LoadRuleSet(ro, config, err);
+  std::vector<ScanIssue> missing;
+  Report report = RunImage(*rules, config, so, io, rc, so.baseline, err, &missing);
+  return WriteAndExit(report, *rules, config, so, out, err, missing);
 }
 
 }  // namespace

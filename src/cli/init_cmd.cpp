@@ -16,12 +16,13 @@ namespace leakhound {
 const std::string& StarterConfig() {
   static const std::string text = R"(# .leakhound.yaml: leakhound's settings for this project (written by `leakhound init`).
 #
-# leakhound reads this file from the first path it scans (`leakhound scan .`), from the top of
-# the work tree (`leakhound git`, the git hooks), or from `--config FILE`. Command-line flags
-# win over it. Unknown keys are errors, so a typo does not go unnoticed. Each setting below is
-# at its default; the comment above it shows an example.
+# Every command reads it the same way: `--config FILE`, else this file at the top of the git
+# work tree that holds the current directory, else the current directory's; the report names
+# the file it used. Command-line flags win over it. Unknown keys are errors, so a typo does not
+# go unnoticed. Each setting below is at its default; the comment above it shows an example.
 
 # Paths never scanned: gitignore-style globs relative to this file's directory; `!` re-includes.
+# `--exclude GLOB` adds more for one run; `--respect-gitignore` skips what git ignores too.
 # exclude_paths: ["vendor/**", "*.min.js", "testdata/", "!testdata/keep.txt"]
 exclude_paths: []
 

@@ -284,7 +284,7 @@ namespace {
 int RegistryCommand(const RuleOptions& ro, const ScanCliOptions& so, AuditCliOptions ac,
                     const RegistryCliOptions& rc, const ImageCliOptions& io, std::ostream& out,
                     std::ostream& err) {
-  const Config config = ResolveConfig(ro, {"."});
+  const Config config = ResolveConfig(ro);
   auto rules = LoadRuleSet(ro, config, err);
   auto setup = MakeSetup(config, so, "secrets,hardening");  // as for `image`
   FinishAuditOptions(&ac);
@@ -319,6 +319,10 @@ void AddRegistryCommand(CLI::App* app, CommandTable* commands) {
   auto* registry = app->add_subcommand(
       "registry", "Audit every image of a registry (Registry HTTP API v2): each layer digest "
                   "scanned once across all images, resumable with --state");
+  registry->footer(
+      "Examples:\n"
+      "  leakhound registry https://registry.example.com --state audit.db -f json -o audit.json\n"
+      "  leakhound registry http://localhost:5000 --repo 'team/*' --tags latest");
   AddAuditCliOptions(registry, &ac);
   registry->add_option("--max-archive-depth", io.max_archive_depth,
                        "Open archives nested in layers this deep (default 2)")

@@ -32,10 +32,12 @@ void AddReportCommand(CLI::App* app, CommandTable* commands) {
   std::string& merge_output = o->merge_output;
   auto* report_cmd = app->add_subcommand("report", "Work with reports");
   report_cmd->require_subcommand(1);
+  report_cmd->footer("Examples:\n  leakhound report merge shard-0.json shard-1.json -o audit.json");
   auto* merge = report_cmd->add_subcommand(
       "merge", "Merge JSON reports (e.g. of registry shards): findings de-duplicated by "
                "fingerprint, locations united; writes a JSON report");
   merge->add_option("reports", merge_files, "JSON reports (--format json)")->required();
+  merge->footer("Examples:\n  leakhound report merge shard-0.json shard-1.json -o audit.json");
   merge->add_option("-o,--output", merge_output, "Write to FILE instead of stdout")->type_name("FILE");
   commands->Add(merge, [o](std::ostream& out, std::ostream&) {
     return ReportMergeCommand(o->merge_files, o->merge_output, out);

@@ -13,7 +13,7 @@ namespace {
 
 int RulesListCommand(const RuleOptions& ro, const std::string& format, std::ostream& out,
                      std::ostream& err) {
-  const Config config = ResolveConfig(ro, {});
+  const Config config = ResolveConfig(ro);
   auto rules = LoadRuleSet(ro, config, err);
   if (format == "json") {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
@@ -76,7 +76,7 @@ int RulesCheckCommand(const std::string& dir, std::ostream& out) {
 void AddRulesCommand(CLI::App* app, CommandTable* commands) {
   struct Options {
     RuleOptions ro;
-    std::string list_format = "text";
+    std::string list_format = "human";
     std::string check_dir;
   };
   auto o = std::make_shared<Options>();
@@ -89,8 +89,15 @@ void AddRulesCommand(CLI::App* app, CommandTable* commands) {
   auto* list = rules_cmd->add_subcommand("list", "List the rules in effect");
   list->footer("Examples:\n  leakhound rules list --rules ./my-rules --format json");
   AddRuleOptions(list, &ro);
-  list->add_option("-f,--format", list_format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  // `human`, as everywhere else; `text` stays accepted (the name it had).
+  list->add_option("-f,--format", list_format, "human or json")
+      ->transform(CLI::Validator(
+          [](std::string& v) {
+            if (v == "text") v = "human";
+            return std::string();
+          },
+          "", "text-alias"))
+      ->check(CLI::IsMember({"human", "json"}));
   auto* check = rules_cmd->add_subcommand(
       "check", "Check rules (built-in, or the *.yaml files in DIR): patterns compile in both "
                "engines, examples fire, negative examples do not");

@@ -9,10 +9,11 @@ namespace {
 
 int ScanCommand(const RuleOptions& ro, const ScanCliOptions& so, std::ostream& out,
                 std::ostream& err) {
-  const Config config = ResolveConfig(ro, so.paths);
+  const Config config = ResolveConfig(ro);
   auto rules = LoadRuleSet(ro, config, err);
-  Report report = RunScan(*rules, config, so, err);
-  return WriteAndExit(report, *rules, config, so, out, err);
+  std::vector<ScanIssue> missing;
+  Report report = RunScan(*rules, config, so, DefaultBaseline(so), err, &missing);
+  return WriteAndExit(report, *rules, config, so, out, err, missing);
 }
 
 }  // namespace
@@ -31,9 +32,16 @@ void AddScanCommand(CLI::App* app, CommandTable* commands) {
       "  leakhound scan .                                    # exit 1 when it finds something\n"
       "  leakhound scan --format sarif -o leakhound.sarif .  # for GitHub code scanning\n"
       "  leakhound scan --fail-on high --format json src/ config/\n"
-      "  leakhound scan --baseline .leakhound-baseline .     # only findings not accepted before");
+      "  leakhound scan --baseline .leakhound-baseline .     # only findings not accepted before\n"
+      "  git diff | leakhound scan - --stdin-name changes.diff  # standard input");
   AddRuleOptions(scan, &ro);
   AddScanOptions(scan, &so, true);
+  scan->add_option("--stdin-name", so.stdin_name,
+                   "The path standard input (the path -) is reported as (default: <stdin>)")
+      ->type_name("NAME")->group("Scanning");
+  scan->add_flag("--no-baseline", so.no_baseline,
+                 "Do not read .leakhound-baseline at the top of the work tree (read by default)")
+      ->group("Report");
 
   commands->Add(scan, [o](std::ostream& out, std::ostream& err) {
     return ScanCommand(o->ro, o->so, out, err);
