@@ -34,6 +34,7 @@ struct ScanSummary {
   bool interrupted = false;  // stopped early (SIGINT/SIGTERM): the findings are partial
   double elapsed_seconds = 0;
   size_t rules = 0;
+  std::string config_file;  // the .leakhound.yaml used; empty when none
 };
 
 struct Report {
@@ -56,13 +57,19 @@ void WriteSarifReport(const Report& report, const ReportOptions& options, std::o
 void WriteReport(const Report& report, ReportFormat format, const ReportOptions& options,
                  std::ostream& out);
 
-// Baselines: a sorted text file, one "<fingerprint> <rule id>" a line, '#' comments.
+// Baselines: a sorted text file, one "<fingerprint> <rule id>" a line followed by a comment
+// "# path:line" of the finding's first location; '#' comments.
 // Writes a report file (or a registry audit's stats) with mode 0600: a report names where secrets
 // are, and with --show-secrets holds them. An existing regular file is tightened too (never
 // /dev/null or a pipe). Throws ConfigError naming the file.
 void WritePrivateFile(const std::string& path, const std::string& data);
 
 std::string FormatBaseline(const std::vector<Finding>& findings, const RuleSet& rules);
+// One baseline line (no newline): "<fingerprint> <rule id>  # path:line" (no comment when `path`
+// is empty); and the file text of such lines, sorted, one per fingerprint, with its header.
+std::string FormatBaselineLine(const std::string& fingerprint, const std::string& rule_id,
+                               const std::string& path, uint64_t line);
+std::string FormatBaselineText(std::vector<std::string> lines);
 // Reads the fingerprints of a baseline file; throws ConfigError naming the file on a bad line.
 std::vector<std::string> LoadBaseline(const std::string& path);
 

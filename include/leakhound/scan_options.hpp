@@ -30,6 +30,8 @@ struct BlobScanOptions {
   // ...overlapping by this much, so a secret up to this long across a boundary is still found.
   uint64_t chunk_overlap = 64ull << 10;
   const AllowList* allow = nullptr;  // optional; must outlive the scanner
+  // A `gitleaks:allow` comment on a secret's line allows it, as `leakhound:allow` does.
+  bool honor_gitleaks_allow = false;
   // Optional: once set, a file being scanned in chunks stops at the next chunk (kError, with
   // the error "interrupted").
   const std::atomic<bool>* cancel = nullptr;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,10 +36,18 @@ struct FsOptions {
   bool follow_symlinks = false;
   uint64_t max_file_size = 100ull << 20;
   const PathMatcher* exclude = nullptr;  // optional, must outlive the source
+  // Prepended to a path relative to the root before `exclude` sees it: the root's own path
+  // relative to the directory the exclude globs are written for ("app/" for root app/).
+  std::string exclude_prefix;
+  // Optional: true for a path (as walked: root joined with the relative path) to skip as
+  // excluded, e.g. what git ignores (--respect-gitignore). Called on the enumerating thread.
+  std::function<bool(const std::string& path, bool is_dir)> ignored;
 };
 
 // Walks a file or a directory tree. `.git` directories are skipped; symlinks are not followed
-// unless asked (then with loop detection); FIFOs, sockets and devices are skipped, never opened.
+// unless asked (then with loop detection); FIFOs, sockets and devices met while walking are
+// skipped, never opened. A FIFO or character device given as the root itself is read whole (up
+// to max_file_size; past it, skipped as too large), as one blob.
 class FsSource : public Source {
  public:
   FsSource(std::string root, FsOptions options);
@@ -49,6 +58,18 @@ class FsSource : public Source {
   std::string root_;
   FsOptions options_;
   std::vector<std::pair<uint64_t, uint64_t>> active_dirs_;  // (dev, ino) on the current path
+};
+
+// Standard input, read whole on the enumerating thread (up to max_bytes; past it, skipped as too
+// large) as one blob whose origin path is `name`.
+class StdinSource : public Source {
+ public:
+  StdinSource(std::string name, uint64_t max_bytes);
+  void Enumerate(BlobSink& sink) override;
+
+ private:
+  std::string name_;
+  uint64_t max_bytes_;
 };
 
 }  // namespace leakhound

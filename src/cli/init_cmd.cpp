@@ -1,9 +1,12 @@
 #include "cli/init_cmd.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
+#include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "sources/git_source.hpp"
 #include "leakhound/rule.hpp"
@@ -13,12 +16,13 @@ namespace leakhound {
 const std::string& StarterConfig() {
   static const std::string text = R"(# .leakhound.yaml: leakhound's settings for this project (written by `leakhound init`).
 #
-# leakhound reads this file from the first path it scans (`leakhound scan .`), from the top of
-# the work tree (`leakhound git`, the git hooks), or from `--config FILE`. Command-line flags
-# win over it. Unknown keys are errors, so a typo does not go unnoticed. Each setting below is
-# at its default; the comment above it shows an example.
+# Every command reads it the same way: `--config FILE`, else this file at the top of the git
+# work tree that holds the current directory, else the current directory's; the report names
+# the file it used. Command-line flags win over it. Unknown keys are errors, so a typo does not
+# go unnoticed. Each setting below is at its default; the comment above it shows an example.
 
 # Paths never scanned: gitignore-style globs relative to this file's directory; `!` re-includes.
+# `--exclude GLOB` adds more for one run; `--respect-gitignore` skips what git ignores too.
 # exclude_paths: ["vendor/**", "*.min.js", "testdata/", "!testdata/keep.txt"]
 exclude_paths: []
 
@@ -117,6 +121,33 @@ int InitCommand(const InitOptions& options, std::istream& in, bool interactive, 
   out << "next: leakhound scan " << (options.dir.empty() ? "." : options.dir)
       << (work_tree ? "   (and `leakhound git` for the whole history)" : "") << "\n";
   return code;
+}
+
+void AddInitCommand(CLI::App* app, CommandTable* commands) {
+  struct Options {
+    InitOptions init_opts;
+  };
+  auto o = std::make_shared<Options>();
+  InitOptions& init_opts = o->init_opts;
+  // ---- init: a starter config, and the hooks (src/cli/init_cmd.cpp) ----
+  auto* init = app->add_subcommand(
+      "init", "Write a commented starter .leakhound.yaml; in a git repository, offer the hooks");
+  init->add_option("dir", init_opts.dir,
+                   "Where to write it (default: the top of the git work tree, else .)")
+      ->type_name("DIR");
+  init->add_flag("--force", init_opts.force, "Overwrite an existing .leakhound.yaml");
+  init->add_flag("--hooks", init_opts.hooks, "Install the pre-push hook without asking")
+      ->group("Hooks");
+  init->add_flag("--no-hooks", init_opts.no_hooks, "Neither install the hook nor ask")
+      ->group("Hooks");
+  init->footer(
+      "Asks about the hook only when stdin is a terminal.\n"
+      "Examples:\n  leakhound init\n  leakhound init --hooks\n  leakhound init --force --no-hooks .");
+  commands->Add(init, [o](std::ostream& out, std::ostream&) {
+    return InitCommand(o->init_opts, std::cin, ::isatty(0), out, [&out](const std::string& repo) {
+      return HookInstallCommand(repo, true, false, false, out);
+    });
+  });
 }
 
 }  // namespace leakhound

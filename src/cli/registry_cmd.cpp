@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "config/config.hpp"
 #include "leakhound/rule.hpp"
 
@@ -273,6 +275,64 @@ std::string MergeJsonReports(const std::vector<std::string>& files) {
   j["findings"] = out;
   j["summary"] = summary;
   return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
+// ---- the `registry` command ----
+
+namespace {
+
+int RegistryCommand(const RuleOptions& ro, const ScanCliOptions& so, AuditCliOptions ac,
+                    const RegistryCliOptions& rc, const ImageCliOptions& io, std::ostream& out,
+                    std::ostream& err) {
+  const Config config = ResolveConfig(ro);
+  auto rules = LoadRuleSet(ro, config, err);
+  auto setup = MakeSetup(config, so, "secrets,hardening");  // as for `image`
+  FinishAuditOptions(&ac);
+  ac.audit.secret_checks = setup->checks.secrets;
+  ac.audit.image_checks = setup->checks.hardening;
+  ac.audit.quiet = so.quiet;
+  ac.audit.registry = MakeRegistryOptions(rc, std::cin);
+  ac.audit.image.max_archive_depth = io.max_archive_depth;
+  if (!io.max_archive_bytes.empty()) ac.audit.image.max_nested_bytes = ParseSize(io.max_archive_bytes);
+  ac.audit.image.max_file_size = setup->options.max_file_size;
+  Report report = RunRegistryAudit(*rules, setup->options, ac.audit, err);
+  ApplyBaseline(&report, so.baseline);
+  return WriteAndExit(report, *rules, config, so, out, err);
+}
+
+}  // namespace
+
+void AddRegistryCommand(CLI::App* app, CommandTable* commands) {
+  struct Options {
+    RuleOptions ro;
+    ScanCliOptions so;
+    AuditCliOptions ac;
+    RegistryCliOptions rc;
+    ImageCliOptions io;
+  };
+  auto o = std::make_shared<Options>();
+  RuleOptions& ro = o->ro;
+  ScanCliOptions& so = o->so;
+  AuditCliOptions& ac = o->ac;
+  RegistryCliOptions& rc = o->rc;
+  ImageCliOptions& io = o->io;
+  auto* registry = app->add_subcommand(
+      "registry", "Audit every image of a registry (Registry HTTP API v2): each layer digest "
+                  "scanned once across all images, resumable with --state");
+  registry->footer(
+      "Examples:\n"
+      "  leakhound registry https://registry.example.com --state audit.db -f json -o audit.json\n"
+      "  leakhound registry http://localhost:5000 --repo 'team/*' --tags latest");
+  AddAuditCliOptions(registry, &ac);
+  registry->add_option("--max-archive-depth", io.max_archive_depth,
+                       "Open archives nested in layers this deep (default 2)")
+      ->check(CLI::Range(0, 8))->group("Image");
+  AddRegistryCliOptions(registry, &rc);
+  AddRuleOptions(registry, &ro);
+  AddScanOptions(registry, &so, true, false);
+  commands->Add(registry, [o](std::ostream& out, std::ostream& err) {
+    return RegistryCommand(o->ro, o->so, o->ac, o->rc, o->io, out, err);
+  });
 }
 
 }  // namespace leakhound

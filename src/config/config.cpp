@@ -76,6 +76,11 @@ Config LoadConfigFile(const std::string& path) {
   ss << in.rdbuf();
   Config c;
   c.source = path;
+  {
+    std::error_code ec;
+    const auto abs = std::filesystem::absolute(path, ec);
+    c.base_dir = (ec ? std::filesystem::path(path) : abs).parent_path().lexically_normal().string();
+  }
   try {
     YAML::Node root = SafeLoad(ss.str());
     if (root.IsNull()) return c;
@@ -108,7 +113,9 @@ Config LoadConfigFile(const std::string& path) {
       c.allow_regexes = Strings(allow["regexes"], "allow.regexes");
     }
     if (root["fail_on"]) {
-      auto s = ParseSeverity(root["fail_on"].as<std::string>());
+      std::string name = root["fail_on"].as<std::string>();
+      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      auto s = ParseSeverity(name);
       if (!s) throw ConfigError("fail_on must be critical, high, medium, low or info");
       c.fail_on = s;
     }
@@ -142,6 +149,18 @@ std::optional<Config> FindConfig(const std::string& root) {
     if (fs::is_regular_file(p, ec)) return LoadConfigFile(p.string());
   }
   return std::nullopt;
+}
+
+std::string ProjectRoot(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path start = fs::weakly_canonical(fs::absolute(dir, ec), ec);
+  if (ec) start = fs::absolute(dir);
+  for (fs::path p = start;; p = p.parent_path()) {
+    if (fs::exists(p / ".git", ec)) return p.string();
+    if (p == p.parent_path()) break;
+  }
+  return start.string();
 }
 
 AllowList::AllowList(const std::vector<std::string>& values,

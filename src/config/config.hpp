@@ -35,6 +35,8 @@ class ConfigError : public std::runtime_error {
 
 struct Config {
   std::string source;  // the file it came from, empty when none
+  // The directory exclude_paths are relative to: the config file's, else the project root.
+  std::string base_dir;
   std::vector<std::string> exclude_paths;
   std::vector<std::string> disabled_rules;
   std::vector<std::string> rules_dirs;  // already resolved against the config's directory
@@ -50,6 +52,10 @@ struct Config {
 Config LoadConfigFile(const std::string& path);
 // The config found at `<root>/.leakhound.yaml` (or .leakhound.yml), if any.
 std::optional<Config> FindConfig(const std::string& root);
+// Where a project's .leakhound.yaml and .leakhound-baseline are read from: the top of the git
+// work tree that holds `dir` (the nearest directory upwards with a `.git`), else `dir` itself;
+// an absolute path.
+std::string ProjectRoot(const std::string& dir = ".");
 
 // Which checks run: `secrets` (every rule not tagged hardening) and `hardening` (rules tagged
 // hardening: Dockerfile, compose and image checks).

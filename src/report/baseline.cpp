@@ -7,16 +7,42 @@
 
 namespace leakhound {
 
-std::string FormatBaseline(const std::vector<Finding>& findings, const RuleSet& rules) {
-  std::vector<std::string> lines;
-  for (const auto& f : findings) lines.push_back(f.fingerprint + " " + rules.rule(f.rule).id);
+std::string FormatBaselineLine(const std::string& fingerprint, const std::string& rule_id,
+                               const std::string& path, uint64_t line) {
+  std::string out = fingerprint + " " + rule_id;
+  if (!path.empty()) {
+    // A path could hold a newline; the comment must stay on its line.
+    std::string where = path;
+    for (char& c : where)
+      if (c == '\n' || c == '\r') c = ' ';
+    out += "  # " + where + ":" + std::to_string(line);
+  }
+  return out;
+}
+
+std::string FormatBaselineText(std::vector<std::string> lines) {
   std::sort(lines.begin(), lines.end());
-  lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+  lines.erase(std::unique(lines.begin(), lines.end(),
+                          [](const std::string& a, const std::string& b) {
+                            return a.compare(0, a.find(' '), b, 0, b.find(' ')) == 0;
+                          }),
+              lines.end());
   std::string out =
       "# leakhound baseline v1: findings accepted as known. One \"<fingerprint> <rule id>\" per "
-      "line.\n# Regenerate with `leakhound baseline create`; remove a line to report it again.\n";
+      "line,\n# then a comment with where it was first found. Regenerate with `leakhound baseline "
+      "create`;\n# remove a line to report it again.\n";
   for (const auto& l : lines) out += l + "\n";
   return out;
+}
+
+std::string FormatBaseline(const std::vector<Finding>& findings, const RuleSet& rules) {
+  std::vector<std::string> lines;
+  for (const auto& f : findings) {
+    const Location* first = f.locations.empty() ? nullptr : &f.locations.front();
+    lines.push_back(FormatBaselineLine(f.fingerprint, rules.rule(f.rule).id,
+                                       first ? first->origin.path : "", first ? first->line : 0));
+  }
+  return FormatBaselineText(std::move(lines));
 }
 
 std::vector<std::string> LoadBaseline(const std::string& path) {

@@ -144,6 +144,7 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
   add(s.skipped_symlinks, "symlinks");
   add(s.skipped_special, "special files");
   if (!skipped.empty()) out << "skipped: " << skipped << "\n";
+  if (!s.config_file.empty()) out << "config: " << Printable(s.config_file) << "\n";
   if (s.matches_allowed) out << "allowed by leakhound:allow or the allow-list: " << s.matches_allowed << "\n";
   if (s.findings_baselined) out << "in the baseline: " << s.findings_baselined << "\n";
   if (s.truncated_blobs) out << "blobs with too many matches (truncated): " << s.truncated_blobs << "\n";

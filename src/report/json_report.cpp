@@ -71,6 +71,7 @@ ordered_json SummaryJson(const Report& report) {
   j["findings_baselined"] = s.findings_baselined;
   j["truncated_blobs"] = s.truncated_blobs;
   j["rules"] = s.rules;
+  if (!s.config_file.empty()) j["config"] = s.config_file;
   ordered_json errors = ordered_json::array();
   for (const auto& e : s.errors) errors.push_back({{"path", e.path}, {"message", e.message}});
   j["errors"] = std::move(errors);

@@ -288,6 +288,7 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
     const uint64_t le = nl_after ? static_cast<const char*>(nl_after) - chunk.data() : chunk.size();
     const std::string_view line = chunk.substr(ls, le - ls);
     if (line.find(kAllowMarker) != std::string_view::npos ||
+        (options_.honor_gitleaks_allow && line.find("gitleaks:allow") != std::string_view::npos) ||
         (options_.allow && options_.allow->Allows(secret))) {
       ++result->allowed;
       continue;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "leakhound/source.hpp"
 #include "config/glob.hpp"
@@ -19,7 +20,36 @@ std::string Join(const std::string& a, const std::string& b) {
   if (a.back() == '/') return a + b;
   return a + "/" + b;
 }
+// Reads the stream `fd` (a FIFO, a character device, standard input) as one blob named `path`.
+void PushStream(int fd, const std::string& path, uint64_t max_bytes, BlobSink& sink) {
+  auto bytes = std::make_shared<std::string>();
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      sink.Error(path, std::string("cannot read: ") + std::strerror(errno));
+      return;
+    }
+    if (n == 0) break;
+    if (bytes->size() + static_cast<size_t>(n) > max_bytes) {
+      sink.Skipped(SkipReason::kTooLarge, path);
+      return;
+    }
+    bytes->append(buf, static_cast<size_t>(n));
+    if (sink.Cancelled()) return;
+  }
+  BlobInput in;
+  in.origin.path = path;
+  in.bytes = std::move(bytes);
+  sink.Push(std::move(in));
+}
 }  // namespace
+
+StdinSource::StdinSource(std::string name, uint64_t max_bytes)
+    : name_(std::move(name)), max_bytes_(max_bytes) {}
+
+void StdinSource::Enumerate(BlobSink& sink) { PushStream(0, name_, max_bytes_, sink); }
 
 FsSource::FsSource(std::string root, FsOptions options)
     : root_(std::move(root)), options_(options) {
@@ -36,6 +66,17 @@ void FsSource::Enumerate(BlobSink& sink) {
     active_dirs_.clear();
     active_dirs_.emplace_back(st.st_dev, st.st_ino);
     Walk(root_, "", sink, 0);
+    return;
+  }
+  if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+    // Named on the command line (`scan /dev/stdin`, `scan <(cmd)`): read, not skipped.
+    const int fd = ::open(root_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      sink.Error(root_, std::string("cannot open: ") + std::strerror(errno));
+      return;
+    }
+    PushStream(fd, root_, options_.max_file_size, sink);
+    ::close(fd);
     return;
   }
   if (!S_ISREG(st.st_mode)) {
@@ -111,7 +152,9 @@ void FsSource::Walk(const std::string& dir, const std::string& rel, BlobSink& si
     }
     if (is_dir) {
       if (name == ".git") continue;
-      if (options_.exclude && options_.exclude->Excluded(rel_path, true)) {
+      if ((options_.exclude &&
+           options_.exclude->Excluded(options_.exclude_prefix + rel_path, true)) ||
+          (options_.ignored && options_.ignored(path, true))) {
         sink.Skipped(SkipReason::kExcluded, path);
         continue;
       }
@@ -126,7 +169,9 @@ void FsSource::Walk(const std::string& dir, const std::string& rel, BlobSink& si
       sink.Skipped(SkipReason::kSpecialFile, path);
       continue;
     }
-    if (options_.exclude && options_.exclude->Excluded(rel_path, false)) {
+    if ((options_.exclude &&
+         options_.exclude->Excluded(options_.exclude_prefix + rel_path, false)) ||
+        (options_.ignored && options_.ignored(path, false))) {
       sink.Skipped(SkipReason::kExcluded, path);
       continue;
     }

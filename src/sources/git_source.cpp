@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <filesystem>
 #include <ctime>
 #include <functional>
 #include <mutex>
@@ -389,6 +390,36 @@ std::string GitRepo::workdir() const {
 }
 
 std::string GitRepo::gitdir() const { return git_repository_path(repo_); }
+
+bool GitRepo::ResolvesToCommit(const std::string& rev) const {
+  git_oid oid;
+  return ResolveCommit(repo_, rev, &oid);
+}
+
+bool GitRepo::IsIgnored(const std::string& path) const {
+  const std::string top = workdir();
+  if (top.empty()) return false;
+  std::error_code ec;
+  const bool dir = !path.empty() && path.back() == '/';
+  std::string abs = std::filesystem::weakly_canonical(path, ec).string();
+  if (ec || abs.size() <= top.size() || abs.compare(0, top.size(), top) != 0) return false;
+  abs = abs.substr(top.size());
+  if (dir && abs.back() != '/') abs += '/';  // libgit2 takes a trailing '/' as a directory
+  int ignored = 0;
+  if (git_ignore_path_is_ignored(&ignored, repo_, abs.c_str()) != 0) return false;
+  return ignored != 0;
+}
+
+std::string GitRepo::HooksPathSetting() const {
+  git_config* snapshot = nullptr;
+  std::string hooks;
+  if (git_repository_config_snapshot(&snapshot, repo_) == 0) {
+    const char* value = nullptr;
+    if (git_config_get_string(&value, snapshot, "core.hooksPath") == 0 && value) hooks = value;
+    git_config_free(snapshot);
+  }
+  return hooks;
+}
 
 std::string GitRepo::HooksDir() const {
   git_config* snapshot = nullptr;

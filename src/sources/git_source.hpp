@@ -39,6 +39,13 @@ class GitRepo {
   std::string gitdir() const;
   // The hooks directory, honouring core.hooksPath.
   std::string HooksDir() const;
+  // core.hooksPath as configured (empty when unset), before any expansion.
+  std::string HooksPathSetting() const;
+  // Whether `rev` (a ref, a sha, HEAD~3...) names a commit here.
+  bool ResolvesToCommit(const std::string& rev) const;
+  // Whether git ignores `path` (absolute, or relative to the current directory; a trailing '/'
+  // names a directory) in this work tree; false outside it, and in a bare repository.
+  bool IsIgnored(const std::string& path) const;
 
  private:
   git_repository* repo_ = nullptr;

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -46,7 +47,7 @@ std::string ReadFile(const std::string& path) {
 }  // namespace
 
 TEST_CASE("Usage errors exit 2 with CLI11's message") {
-  CHECK(Lh({}).code == kExitError);
+  CHECK(Lh({}).code == kExitClean);  // a bare `leakhound` prints the help
   auto r = Lh({"scan", "--format", "yaml"});
   CHECK(r.code == kExitError);
   CHECK(r.err.find("--format") != std::string::npos);
@@ -106,7 +107,11 @@ TEST_CASE("scan: an incomplete scan exits 2 unless --allow-incomplete") {
   CHECK(r.code == kExitError);
   CHECK(r.err.find("missing") != std::string::npos);
   CHECK(r.out.find("INCOMPLETE") != std::string::npos);
-  CHECK(Lh({"scan", dir.path(), dir.path() + "/missing", "--allow-incomplete"}).code == kExitClean);
+  // A missing input stays an error; --allow-incomplete covers what could not be read inside.
+  CHECK(Lh({"scan", dir.path(), dir.path() + "/missing", "--allow-incomplete"}).code == kExitError);
+  std::filesystem::create_symlink(dir.path() + "/gone", dir.path() + "/dangling");
+  CHECK(Lh({"scan", dir.path(), "--follow-symlinks"}).code == kExitError);
+  CHECK(Lh({"scan", dir.path(), "--follow-symlinks", "--allow-incomplete"}).code == kExitClean);
 }
 
 TEST_CASE("scan: --output, config excludes, disabled rules, allow-list") {
@@ -118,7 +123,9 @@ TEST_CASE("scan: --output, config excludes, disabled rules, allow-list") {
   dir.Write("src/c.py", "t = '" + c + "'\n");
   dir.Write(".leakhound.yaml", "exclude_paths: ['vendor/']\nallow:\n  values: ['" + c + "']\n");
   const std::string report = dir.path() + "/report.json";
-  auto r = Lh({"scan", dir.path(), "--format", "json", "--output", report});
+  // The config is found from the current directory (the build tree here): name it.
+  const std::string config = "--config=" + dir.path() + "/.leakhound.yaml";
+  auto r = Lh({"scan", dir.path(), "--format", "json", "--output", report, config});
   CHECK(r.code == kExitFindings);
   CHECK(r.out.empty());
   auto j = nlohmann::json::parse(ReadFile(report));

@@ -151,7 +151,8 @@ TEST_CASE("hardening: off by default for scan; --checks and the config's checks:
   CHECK(plain.code == 0);
   CHECK(plain.report["findings"].empty());
   {
-    std::ofstream(dir.path() + "/bad/.leakhound.yaml") << "checks: [secrets, hardening]\n";
+    // Found in the current directory (the config is read one way for every command).
+    std::ofstream(dir.path() + "/.leakhound.yaml") << "checks: [secrets, hardening]\n";
   }
   const Run configured = Leakhound("scan bad", dir.path());
   CHECK(Rows(configured.report) == BadRows());

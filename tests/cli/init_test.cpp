@@ -180,9 +180,12 @@ TEST_CASE("init: the real binary installs a working pre-push hook and the config
   // The config it wrote is the one scans use: excluding a directory there takes effect.
   FakeSecrets fake(7);
   dir.Write("repo/vendor/lib.py", "TOKEN = \"" + fake.GithubToken() + "\"  # fake\n");
-  CHECK(RunShell(lh + " scan -q " + repo + " > /dev/null 2>&1").code == kExitFindings);
+  // Scans run in the work tree read its config (the one rule: the work tree of the current
+  // directory).
+  const std::string in_repo = "cd " + testing::ShellQuote(repo) + " && ";
+  CHECK(RunShell(in_repo + lh + " scan -q . > /dev/null 2>&1").code == kExitFindings);
   std::string config = Slurp(repo + "/.leakhound.yaml");
   config.replace(config.find("exclude_paths: []"), 17, "exclude_paths: [\"vendor/**\"]");
   dir.Write("repo/.leakhound.yaml", config);
-  CHECK(RunShell(lh + " scan -q " + repo + " > /dev/null 2>&1").code == kExitClean);
+  CHECK(RunShell(in_repo + lh + " scan -q . > /dev/null 2>&1").code == kExitClean);
 }

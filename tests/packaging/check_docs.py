@@ -141,7 +141,7 @@ expect = {
     ("scan", "-f", "js"): {"json", "jsonl"},
     ("scan", "--format", "json", "--fail-on", "h"): {"high"},
     ("image", "--color", "a"): {"auto", "always"},
-    ("rules", "list", "--format", ""): {"text", "json"},
+    ("rules", "list", "--format", ""): {"human", "json"},
     ("scan", "--disable-rule", "github.pa"): {"github.pat"},
     ("git", "--branch", "main", "--no-h"): {"--no-history"},
     ("hook", "install", "--pre-"): {"--pre-push", "--pre-commit"},

@@ -493,6 +493,10 @@ def check_rule_table():
     m = re.search(r"\((\d+) built in\)", section)
     if not m or int(m.group(1)) != len(rules):
         fail("finding-kinds table", f"says '{m and m.group(0)}', but there are {len(rules)} rules")
+    # Every other figure quoted from the binary: the sample JSON report's rule count.
+    for m in re.finditer(r'^\s*"rules": (\d+),$', readme, flags=re.M):
+        if int(m.group(1)) != len(rules):
+            fail("json-report", f'says "rules": {m.group(1)}, but there are {len(rules)} rules')
 
 
 if __name__ == "__main__":

@@ -1,0 +1,340 @@
+#include "cli/common_options.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <unordered_set>
+
+#include "base/interrupt.hpp"
+#include "cli/cli.hpp"
+
+namespace leakhound {
+
+void AddRuleOptions(CLI::App* cmd, RuleOptions* o) {
+  // One value per occurrence (allow_extra_args(false)): `--disable-rule ID PATH` leaves PATH to
+  // the positionals.
+  cmd->add_option("--rules", o->rules_dirs,
+                  "Directory of extra rule files (*.yaml); same ids override built-ins "
+                  "(repeatable)")
+      ->type_name("DIR")->allow_extra_args(false)->group("Rules");
+  cmd->add_option("--disable-rule", o->disabled,
+                  "Turn off a rule by id (repeatable; a,b turns off several)")
+      ->type_name("ID")->allow_extra_args(false)->delimiter(',')->group("Rules");
+  cmd->add_option("--config", o->config_path,
+                  "Config file (default: .leakhound.yaml at the top of the git work tree that "
+                  "holds the current directory, else in the current directory)")
+      ->type_name("FILE")->group("Rules");
+  cmd->add_flag("--no-cache", o->no_cache,
+                "Do not read or write the compiled rule cache ($XDG_CACHE_HOME/leakhound)")
+      ->group("Rules");
+}
+
+void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
+                    bool positional_paths) {
+  if (positional_paths)
+    cmd->add_option("paths", o->paths, "Files or directories to scan (default: .; - reads standard input)")
+        ->type_name("PATH");
+  cmd->add_option("-j,--jobs", o->jobs, "Scanning threads (default: all cores)")->group("Scanning");
+  cmd->add_option("--max-file-size", o->max_file_size,
+                  "Skip files larger than this (default 100MB; counted in the summary)")
+      ->type_name("SIZE")->group("Scanning");
+  cmd->add_flag("--scan-binary", o->scan_binary, "Scan files that look binary too")
+      ->group("Scanning");
+  cmd->add_option("--max-matches", o->max_matches,
+                  "Stop checking a file after this many matches (default 10000; the file is "
+                  "named in a warning and counted as truncated)")
+      ->check(CLI::PositiveNumber)->type_name("N")->group("Scanning");
+  cmd->add_flag("--follow-symlinks", o->follow_symlinks, "Follow symbolic links")
+      ->group("Scanning");
+  cmd->add_flag("-q,--quiet", o->quiet, "No warnings on stderr while scanning")->group("Scanning");
+  cmd->add_option("--exclude", o->excludes,
+                  "Skip paths matching this gitignore-style glob, relative to the config's "
+                  "directory (repeatable; added to exclude_paths)")
+      ->type_name("GLOB")->allow_extra_args(false)->group("Scanning");
+  cmd->add_flag("--respect-gitignore", o->respect_gitignore,
+                "Skip files git ignores (default: scan them: an ignored .env is still a leak "
+                "on disk)")
+      ->group("Scanning");
+  cmd->add_flag("--honor-gitleaks-allow", o->honor_gitleaks_allow,
+                "Treat `gitleaks:allow` comments as `leakhound:allow`")
+      ->group("Scanning");
+  cmd->add_option("--checks", o->checks,
+                  "Which checks run: secrets, hardening or both, comma-separated (default: "
+                  "secrets; secrets,hardening for `image` and `registry`)")
+      ->type_name("LIST")->group("Scanning");
+  if (!report_options) return;
+  cmd->add_option("-f,--format", o->format, "Report format")
+      ->check(CLI::IsMember({"human", "json", "jsonl", "sarif"}))->group("Report");
+  cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of stdout")
+      ->type_name("FILE")->group("Report");
+  AddFailOn(cmd, &o->fail_on,
+            "Exit 1 when a finding has at least this severity (default: low; none: never)");
+  cmd->add_option("--baseline", o->baseline, "Report only findings not in this baseline file")
+      ->type_name("FILE")->group("Report");
+  cmd->add_flag("--show-secrets", o->show_secrets,
+                "Print secrets in full (default: redacted everywhere)")->group("Report");
+  cmd->add_option("--color", o->color, "Colour in the human report")
+      ->check(CLI::IsMember({"auto", "always", "never"}))->group("Report");
+  cmd->add_flag("--allow-incomplete", o->allow_incomplete,
+                "Do not exit 2 when parts of an input could not be read (they are still "
+                "reported); an input that does not exist is always an error")
+      ->group("Report");
+}
+
+void AddFailOn(CLI::App* cmd, std::string* fail_on, const std::string& description) {
+  cmd->add_option("--fail-on", *fail_on, description)
+      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info", "none"},
+                            CLI::ignore_case))
+      ->group("Report");
+}
+
+std::optional<Severity> FailOn(const Config& config, const std::string& flag, bool* never) {
+  *never = flag == "none";
+  if (*never) return std::nullopt;
+  if (!flag.empty()) return ParseSeverity(flag);
+  return config.fail_on.value_or(Severity::kLow);
+}
+
+// Loads built-in, configured and --rules rules, minus the disabled ones. Throws ConfigError.
+std::unique_ptr<RuleSet> LoadRuleSet(const RuleOptions& ro, const Config& config,
+                                     std::ostream& err) {
+  std::vector<RuleError> errors;
+  RuleSetOptions options;
+  const char* env_no_cache = std::getenv("LEAKHOUND_NO_CACHE");
+  if (!ro.no_cache && !(env_no_cache && *env_no_cache)) options.cache_dir = DefaultCacheDir();
+  std::vector<Rule> rules = LoadBuiltinRulesCached(options.cache_dir, &errors);
+  for (const auto& d : config.rules_dirs) MergeRules(&rules, LoadRulesFromDirectory(d, &errors));
+  if (!config.rules.empty()) MergeRules(&rules, config.rules);
+  for (const auto& d : ro.rules_dirs) MergeRules(&rules, LoadRulesFromDirectory(d, &errors));
+  std::unordered_set<std::string> disabled(ro.disabled.begin(), ro.disabled.end());
+  disabled.insert(config.disabled_rules.begin(), config.disabled_rules.end());
+  std::set<std::string> known;
+  for (const auto& r : rules) known.insert(r.id);
+  for (const auto& d : disabled)
+    if (!known.count(d)) err << "leakhound: warning: --disable-rule " << d << ": no such rule\n";
+  rules.erase(std::remove_if(rules.begin(), rules.end(),
+                             [&](const Rule& r) { return disabled.count(r.id) > 0; }),
+              rules.end());
+  auto set = RuleSet::Build(std::move(rules), options, &errors);
+  if (!errors.empty()) {
+    std::string msg = "invalid rules:";
+    for (const auto& e : errors) msg += "\n  " + e.ToString();
+    throw ConfigError(msg);
+  }
+  if (!set) throw ConfigError("no rules to scan with");
+  return set;
+}
+
+Config ResolveConfig(const RuleOptions& ro) {
+  if (!ro.config_path.empty()) return LoadConfigFile(ro.config_path);
+  const std::string root = ProjectRoot();
+  if (auto found = FindConfig(root)) return *found;
+  if (auto found = FindConfig(".")) return *found;  // a work tree's subdirectory
+  Config none;
+  none.base_dir = root;
+  return none;
+}
+
+std::string DefaultBaseline(const ScanCliOptions& so) {
+  if (!so.baseline.empty() || so.no_baseline) return so.baseline;
+  const std::string path = ProjectRoot() + "/.leakhound-baseline";
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? path : "";
+}
+
+std::string ConfigRoot(const GitRepo& repo) {
+  return repo.bare() ? repo.gitdir() : repo.workdir();
+}
+
+// Options shared by every scanning command; keeps the allow-list and excludes alive.
+std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions& so,
+                                     const char* default_checks) {
+  auto setup = std::make_unique<ScanSetup>();
+  // --checks, else the config's checks:, else the command's default.
+  setup->checks = ParseChecks(!so.checks.empty() ? std::vector<std::string>{so.checks}
+                              : !config.checks.empty() ? config.checks
+                                                       : std::vector<std::string>{default_checks});
+  ScanOptions& options = setup->options;
+  options.jobs = so.jobs;
+  options.scan_binary = so.scan_binary;
+  options.quiet = so.quiet;
+  options.blob.limits.max_matches = so.max_matches;
+  options.cancel = &InstallInterruptHandlers();
+  if (!so.max_file_size.empty()) options.max_file_size = ParseSize(so.max_file_size);
+  else if (config.max_file_size) options.max_file_size = *config.max_file_size;
+  setup->allow = std::make_unique<AllowList>(config.allow_values, config.allow_regexes);
+  options.blob.allow = setup->allow->empty() ? nullptr : setup->allow.get();
+  options.blob.honor_gitleaks_allow = so.honor_gitleaks_allow;
+  std::vector<std::string> excludes = config.exclude_paths;
+  excludes.insert(excludes.end(), so.excludes.begin(), so.excludes.end());
+  setup->exclude = std::make_unique<PathMatcher>(excludes);
+  setup->exclude_base = config.base_dir;
+  setup->fs.follow_symlinks = so.follow_symlinks;
+  setup->fs.max_file_size = options.max_file_size;
+  setup->fs.exclude = setup->exclude->empty() ? nullptr : setup->exclude.get();
+  return setup;
+}
+
+// Drops the findings a baseline file accepts.
+void ApplyBaseline(Report* report, const std::string& baseline) {
+  if (baseline.empty()) return;
+  const auto known = LoadBaseline(baseline);
+  std::unordered_set<std::string> set(known.begin(), known.end());
+  const size_t before = report->findings.size();
+  report->findings.erase(std::remove_if(report->findings.begin(), report->findings.end(),
+                                        [&](const Finding& f) { return set.count(f.fingerprint); }),
+                         report->findings.end());
+  report->summary.findings_baselined = before - report->findings.size();
+}
+
+// Runs the sources; returns the report with `add` run on it (findings a source adds after the
+// scan), then the checks that are off and the baseline applied.
+Report RunSources(const RuleSet& rules, const ScanSetup& setup,
+                  std::vector<std::unique_ptr<Source>>& sources, const std::string& baseline,
+                  std::ostream& err, const std::function<void(Report*)>& add) {
+  ScanJob job(rules, setup.options);
+  job.Run(sources, err);
+  Report report = job.TakeReport();
+  if (add) add(&report);
+  RedactAttributes(&report.findings);
+  DropUncheckedFindings(rules, setup.checks.secrets, setup.checks.hardening, &report.findings);
+  ApplyBaseline(&report, baseline);
+  return report;
+}
+
+namespace {
+
+// `path` relative to `base` with a trailing '/', "" when it is `base` or not under it.
+std::string PrefixUnder(const std::string& path, const std::string& base) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string p = fs::weakly_canonical(path, ec).string();
+  const std::string b = fs::weakly_canonical(base, ec).string();
+  if (ec || b.empty() || p.size() <= b.size() || p.compare(0, b.size(), b) != 0) return "";
+  if (b.back() != '/' && p[b.size()] != '/') return "";
+  std::string rel = p.substr(b.size() + (b.back() == '/' ? 0 : 1));
+  return rel.empty() ? "" : rel + "/";
+}
+
+}  // namespace
+
+Report RunScan(const RuleSet& rules, const Config& config, const ScanCliOptions& so,
+               const std::string& baseline, std::ostream& err,
+               std::vector<ScanIssue>* missing) {
+  auto setup = MakeSetup(config, so);
+  std::vector<std::unique_ptr<Source>> sources;
+  bool stdin_read = false;
+  for (const auto& p : so.paths.empty() ? std::vector<std::string>{"."} : so.paths) {
+    if (p == "-") {  // standard input, once
+      if (!stdin_read)
+        sources.push_back(std::make_unique<StdinSource>(
+            so.stdin_name.empty() ? "<stdin>" : so.stdin_name, setup->options.max_file_size));
+      stdin_read = true;
+      continue;
+    }
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0 && missing)
+      missing->push_back({p, std::string(std::strerror(errno))});
+    FsOptions fs = setup->fs;
+    if (fs.exclude) fs.exclude_prefix = PrefixUnder(p, setup->exclude_base);
+    if (so.respect_gitignore) {
+      try {
+        auto repo = std::make_shared<GitRepo>(p);
+        fs.ignored = [repo](const std::string& path, bool is_dir) {
+          return repo->IsIgnored(is_dir ? path + "/" : path);
+        };
+      } catch (const GitError&) {
+        // Not in a work tree: nothing is ignored.
+      }
+    }
+    sources.push_back(std::make_unique<FsSource>(p, fs));
+    // Config-file analyzers: a .env file tracked by the repository around `p` is committed.
+    setup->options.tracked_dotenv.merge(TrackedDotenvFiles(p));
+    char real[PATH_MAX];
+    if (::realpath(p.c_str(), real)) setup->options.fs_roots.push_back(real);
+  }
+  return RunSources(rules, *setup, sources, baseline, err);
+}
+
+// Writes the report as asked and turns it into an exit code.
+int WriteAndExit(Report& report, const RuleSet& rules, const Config& config,
+                 const ScanCliOptions& so, std::ostream& out, std::ostream& err,
+                 const std::vector<ScanIssue>& missing) {
+  report.summary.config_file = config.source;
+  ReportFormat format = ReportFormat::kHuman;
+  if (so.format == "json") format = ReportFormat::kJson;
+  if (so.format == "jsonl") format = ReportFormat::kJsonl;
+  if (so.format == "sarif") format = ReportFormat::kSarif;
+  ReportOptions ropts;
+  ropts.show_secrets = so.show_secrets;
+  const bool to_terminal = so.output.empty() && &out == &std::cout && ::isatty(1);
+  ropts.color = so.color == "always" ||
+                (so.color == "auto" && to_terminal && !std::getenv("NO_COLOR"));
+  if (!so.output.empty()) {
+    std::ostringstream text;
+    WriteReport(report, format, ropts, text);
+    WritePrivateFile(so.output, text.str());
+  } else {
+    WriteReport(report, format, ropts, out);
+  }
+  int code = kExitClean;
+  std::string why;
+  bool never = false;
+  const std::optional<Severity> fail_on = FailOn(config, so.fail_on, &never);
+  size_t failing = 0;
+  if (fail_on)
+    for (const auto& f : report.findings) failing += rules.rule(f.rule).severity >= *fail_on;
+  if (report.summary.interrupted) {
+    err << "leakhound: interrupted: the report is partial\n";
+    code = 128 + (InterruptSignal() ? InterruptSignal() : SIGINT);
+    why = "interrupted";
+  } else if (!missing.empty()) {
+    // Named on the command line and not there: a typo is never a pass (--allow-incomplete
+    // covers parts of an input that could not be read, not a missing input).
+    for (const auto& m : missing) err << "leakhound: " << m.path << ": " << m.message << "\n";
+    code = kExitError;
+    why = "an input does not exist";
+  } else if (!report.summary.errors.empty() && !so.allow_incomplete) {
+    err << "leakhound: the scan is incomplete: " << report.summary.errors.size()
+        << " input(s) could not be read (see the report; --allow-incomplete to accept)\n";
+    code = kExitError;
+    why = "incomplete scan";
+  } else if (failing) {
+    code = kExitFindings;
+    why = std::to_string(failing) + " at or above " + std::string(SeverityName(*fail_on));
+  }
+  // A report written to a file leaves the terminal silent: say what happened in one line.
+  if (!so.output.empty() && !so.quiet) {
+    size_t by[5] = {0, 0, 0, 0, 0};
+    for (const auto& f : report.findings) ++by[static_cast<int>(rules.rule(f.rule).severity)];
+    std::ostringstream line;
+    line << "leakhound: " << report.findings.size() << " finding"
+         << (report.findings.size() == 1 ? "" : "s");
+    std::string sev;
+    for (int i = 4; i >= 0; --i)
+      if (by[i])
+        sev += (sev.empty() ? "" : ", ") + std::to_string(by[i]) + " " +
+               std::string(SeverityName(static_cast<Severity>(i)));
+    if (!sev.empty()) line << " (" << sev << ")";
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.2fs", report.summary.elapsed_seconds);
+    line << " in " << report.summary.blobs_scanned << " file"
+         << (report.summary.blobs_scanned == 1 ? "" : "s") << ", " << elapsed << "; report in "
+         << so.output << "; exit " << code << (why.empty() ? "" : " (" + why + ")") << "\n";
+    err << line.str();
+  }
+  return code;
+}
+
+}  // namespace leakhound
