@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,11 @@ struct FsOptions {
 
 // Walks a file or a directory tree. `.git` directories are skipped; symlinks are not followed
 // unless asked (then with loop detection); FIFOs, sockets and devices are skipped, never opened.
+//
+// Each file it pushes carries a resolver for follow-up references (a compose file's env_file):
+// a relative reference is resolved against the referring file's directory, with symlinks
+// resolved, and read only when the result is a regular file inside the root (a directory
+// root; a file root follows nothing) and within max_file_size and the caller's cap.
 class FsSource : public Source {
  public:
   FsSource(std::string root, FsOptions options);
@@ -48,6 +54,7 @@ class FsSource : public Source {
   void Walk(const std::string& dir, const std::string& rel, BlobSink& sink, int depth);
   std::string root_;
   FsOptions options_;
+  std::shared_ptr<const ReferenceResolver> resolver_;
   std::vector<std::pair<uint64_t, uint64_t>> active_dirs_;  // (dev, ino) on the current path
 };
 

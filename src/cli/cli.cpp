@@ -221,8 +221,6 @@ Report RunScan(const RuleSet& rules, const Config& config, const ScanCliOptions&
     sources.push_back(std::make_unique<FsSource>(p, setup->fs));
     // Config-file analyzers: a .env file tracked by the repository around `p` is committed.
     setup->options.tracked_dotenv.merge(TrackedDotenvFiles(p));
-    char real[PATH_MAX];
-    if (::realpath(p.c_str(), real)) setup->options.fs_roots.push_back(real);
   }
   return RunSources(rules, *setup, sources, so.baseline, err);
 }
