@@ -279,9 +279,12 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
       if (!line.empty() && line[0] != '#') repos.push_back(line);
     }
-  } else if (!client->Catalog(o.page_size, &repos, &error)) {
+  } else if (long status = 0; !client->Catalog(o.page_size, &repos, &error, &status)) {
+    // Only a catalog that answered "not there" or "not for you" may be disabled on purpose.
     throw ConfigError("cannot list the repositories of " + client->host() + ": " + error +
-                      " (the catalog may be disabled: use --repos-from FILE)");
+                      (status == 401 || status == 404
+                           ? " (the catalog may be disabled: use --repos-from FILE)"
+                           : ""));
   }
   std::sort(repos.begin(), repos.end());
   repos.erase(std::unique(repos.begin(), repos.end()), repos.end());
