@@ -156,6 +156,7 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
     m.secret = Secret(fl.secret);
     m.entropy = entropy;
     m.field = fl.field;
+    m.about_name = !fl.literal;
     if (fl.literal) {
       add(std::move(m), fl.begin, fl.end);
     } else {  // about a name or a path: the span is what is shown
@@ -226,6 +227,7 @@ bool CommittedDotenvMatch(const RuleSet& rules, const std::string& path,
   // A name for the fingerprint that no report attribute holds (attributes are redacted by
   // every finding's secret).
   m.secret = Secret("git:" + path);
+  m.about_name = true;
   Snippet& s = m.snippet;
   s.text = "committed with " + std::to_string(secrets.size()) + " secret" +
            (secrets.size() == 1 ? "" : "s") + ":";

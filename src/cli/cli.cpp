@@ -53,6 +53,7 @@ struct ScanCliOptions {
   std::string max_file_size;
   std::string color = "auto";
   bool show_secrets = false;
+  size_t redact_keep = kDefaultRedactKeep;
   bool allow_incomplete = false;
   bool scan_binary = false;
   bool follow_symlinks = false;
@@ -110,6 +111,11 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
       ->type_name("FILE")->group("Report");
   cmd->add_flag("--show-secrets", o->show_secrets,
                 "Print secrets in full (default: redacted everywhere)")->group("Report");
+  cmd->add_option("--redact-keep", o->redact_keep,
+                  "Trailing characters a redacted secret shows (default 4; 0: none). Only of a "
+                  "value of 16 characters or more after its documented prefix, and never more "
+                  "than a quarter of it")
+      ->type_name("N")->group("Report");
   cmd->add_option("--color", o->color, "Colour in the human report")
       ->check(CLI::IsMember({"auto", "always", "never"}))->group("Report");
   cmd->add_flag("--allow-incomplete", o->allow_incomplete,
@@ -159,6 +165,7 @@ struct ScanSetup {
   std::unique_ptr<AllowList> allow;
   std::unique_ptr<PathMatcher> exclude;
   FsOptions fs;
+  size_t redact_keep = kDefaultRedactKeep;
 };
 
 // Options shared by every scanning command; keeps the allow-list and excludes alive.
@@ -180,6 +187,7 @@ std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions&
   setup->allow = std::make_unique<AllowList>(config.allow_values, config.allow_regexes);
   options.blob.allow = setup->allow->empty() ? nullptr : setup->allow.get();
   setup->exclude = std::make_unique<PathMatcher>(config.exclude_paths);
+  setup->redact_keep = so.redact_keep;
   setup->fs.follow_symlinks = so.follow_symlinks;
   setup->fs.max_file_size = options.max_file_size;
   setup->fs.exclude = setup->exclude->empty() ? nullptr : setup->exclude.get();
@@ -207,7 +215,7 @@ Report RunSources(const RuleSet& rules, const ScanSetup& setup,
   job.Run(sources, err);
   Report report = job.TakeReport();
   if (add) add(&report);
-  RedactAttributes(&report.findings);
+  RedactAttributes(&report.findings, setup.redact_keep);
   DropUncheckedFindings(rules, setup.checks.secrets, setup.checks.hardening, &report.findings);
   ApplyBaseline(&report, baseline);
   return report;
@@ -234,6 +242,7 @@ int WriteAndExit(const Report& report, const RuleSet& rules, const Config& confi
   if (so.format == "sarif") format = ReportFormat::kSarif;
   ReportOptions ropts;
   ropts.show_secrets = so.show_secrets;
+  ropts.redact_keep = so.redact_keep;
   const bool to_terminal = so.output.empty() && &out == &std::cout && ::isatty(1);
   ropts.color = so.color == "always" ||
                 (so.color == "auto" && to_terminal && !std::getenv("NO_COLOR"));

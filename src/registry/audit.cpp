@@ -99,6 +99,7 @@ class State {
           x.secret = Secret(e.value("secret", ""));
           x.entropy = e.value("entropy", 0.0);
           x.confidence = static_cast<Confidence>(e.value("confidence", 1));
+          x.about_name = e.value("about_name", false);
           x.offset = e.value("offset", 0ull);
           x.line = e.value("line", 1ull);
           x.column = e.value("column", 1ull);
@@ -131,6 +132,7 @@ class State {
                    {"secret", x.secret.Reveal()},
                    {"entropy", x.entropy},
                    {"confidence", static_cast<int>(x.confidence)},
+                   {"about_name", x.about_name},
                    {"offset", x.offset},
                    {"line", x.line},
                    {"column", x.column},
