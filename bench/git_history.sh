@@ -362,7 +362,7 @@ locs = []
 for f in rep["findings"]:
     for l in f["locations"]:
         a = l.get("attributes", {})
-        locs.append((f["rule_id"], f["secret"], l["path"], a.get("commit"), a.get("in_head")))
+        locs.append((f["rule_id"], f.get("secret", f["fingerprint"]), l["path"], a.get("commit"), a.get("in_head")))
 found = 0
 for secret, rule, path, commit, branch, how in planted:
     hit = [x for x in locs if x[0] == rule and x[2] == path and x[1].startswith(secret[:4])]

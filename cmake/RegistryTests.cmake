@@ -6,7 +6,7 @@ if(NOT LEAKHOUND_SYSTEM_PYTHON3)
   find_package(Python3 REQUIRED COMPONENTS Interpreter)
   set(LEAKHOUND_SYSTEM_PYTHON3 ${Python3_EXECUTABLE})
 endif()
-foreach(group plain basic tls token faults)
+foreach(group plain basic tls token faults errors)
   add_test(NAME registry_${group}
            COMMAND ${LEAKHOUND_SYSTEM_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/registry/registry_test.py
                    $<TARGET_FILE:leakhound> ${group})

@@ -106,6 +106,44 @@ class BlobLoader {
                     std::string* error) = 0;
 };
 
+// A file that a blob refers to and that an analyzer asks to read too (a compose service's
+// env_file). The analyzer says why; the source that produced the blob resolves it.
+struct FollowUpRef {
+  enum class Reason : uint8_t {
+    kEnvFile,  // a compose service's env_file: read and analyzed as a .env file
+  };
+  Reason reason = Reason::kEnvFile;
+  std::string path;  // as written in the referring blob: relative to the blob's directory
+};
+
+// What became of a follow-up reference.
+enum class ResolveStatus {
+  kRead,          // read: `origin` and `data` are set
+  kNotFollowed,   // this source does not follow references of this blob (not a file, absolute)
+  kNotFound,      // nothing there (not an error: the referring file's own tool says so)
+  kOutsideRoot,   // resolves (symlinks too) outside what the source was asked to read
+  kNotRegular,    // a directory, FIFO, device...
+  kTooLarge,      // over the size cap
+  kError,         // there, but could not be read: `error` says why
+};
+struct ResolvedRef {
+  ResolveStatus status = ResolveStatus::kNotFollowed;
+  Origin origin;     // source and path; the caller adds the attributes that say why it was read
+  std::string data;
+  std::string error;
+};
+
+// Resolves and reads the follow-up references of the blobs one source produced, under that
+// source's rules (its root, its size cap, symlinks). Thread-safe: called on scanning threads.
+class ReferenceResolver {
+ public:
+  virtual ~ReferenceResolver() = default;
+  // Reads `ref`, found in the blob at `from`, if it is at most `max_bytes` long (and within
+  // the source's own cap).
+  virtual ResolvedRef Resolve(const Origin& from, const FollowUpRef& ref,
+                              uint64_t max_bytes) const = 0;
+};
+
 // One unit of work from a Source: a file to read, bytes in memory, or a key for a loader.
 struct BlobInput {
   Origin origin;
@@ -114,6 +152,9 @@ struct BlobInput {
   std::shared_ptr<BlobLoader> loader;         // else loader->Load(key)
   std::shared_ptr<BlobExpander> expander;     // else expander->Expand(key): many blobs
   std::string key;
+  // Optional: resolves the follow-up references analyzers find in this blob (a source that
+  // follows none leaves it empty).
+  std::shared_ptr<const ReferenceResolver> resolver;
   // The blob id when the source already knows it (git): content seen before is then neither
   // loaded nor scanned again, only its matches recorded at the new origin.
   std::optional<BlobId> id;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,8 +21,11 @@ struct Snippet {
   std::vector<std::pair<uint32_t, uint32_t>> spans;  // [begin, end) of secrets inside `text`
   bool truncated_left = false;
   bool truncated_right = false;
-  // The text with every secret span redacted, or raw when `reveal`. Control bytes become ' '.
-  std::string Render(bool reveal) const;
+  // The text with every secret span redacted (Redact, keeping `keep` trailing characters and
+  // the documented prefix `prefix_of` says a span starts with, if given), or raw when `reveal`.
+  // Control bytes become ' '.
+  std::string Render(bool reveal, size_t keep = kDefaultRedactKeep,
+                     const std::function<size_t(std::string_view)>& prefix_of = nullptr) const;
 };
 
 struct Match {
@@ -38,6 +42,10 @@ struct Match {
   // Where a config-file analyzer found it, when one did ("services.web.environment.DB_PASSWORD");
   // reported as the location's `field` attribute.
   std::string field;
+  // The match is about a name or a path (a committed .env file, an ENV that copies a secret
+  // build argument, a hardening check), not a secret value: `secret` is only what its
+  // fingerprint hashes, and reports show no secret fields for it.
+  bool about_name = false;
 };
 
 struct Location {
@@ -56,8 +64,17 @@ struct Finding {
   Confidence confidence = Confidence::kMedium;
   double score = 0.75;               // the highest of its matches' scores, with their reasons
   std::vector<std::string> reasons;
+  bool about_name = false;          // see Match::about_name
   std::vector<Location> locations;  // sorted, unique
 };
+
+// What a finding is about, for the fields a report shows: a secret value (the secret,
+// confidence, entropy), a hardening check (rules tagged `hardening`: the check, the offending
+// instruction or key, the fix), or a reference to secrets (a committed .env file, an ENV that
+// copies a secret build argument: where, and the fix). Only `secret` findings have secret fields.
+enum class FindingKind { kSecret, kHardening, kReference };
+FindingKind KindOfFinding(const Finding& finding, const Rule& rule);
+std::string_view FindingKindName(FindingKind kind);  // "secret", "hardening", "reference"
 
 // The stable fingerprint of (rule id, secret): hex of the first 16 bytes of
 // SHA-256(rule_id "\0" secret). It does not change when lines move.
@@ -65,7 +82,7 @@ std::string Fingerprint(std::string_view rule_id, std::string_view secret);
 
 // Replaces every found secret that occurs in a location attribute (a commit summary, a layer's
 // created_by...) with its redacted form. Run once after a scan: attributes come from the data.
-void RedactAttributes(std::vector<Finding>* findings);
+void RedactAttributes(std::vector<Finding>* findings, size_t keep = kDefaultRedactKeep);
 
 // Drops the findings of contextual rules (Rule::IsContextual) whose confidence is below
 // `min`; findings of rules with a distinctive prefix or structure are always kept.

@@ -48,6 +48,8 @@ enum class ReportFormat { kHuman, kJson, kJsonl, kSarif };
 struct ReportOptions {
   bool show_secrets = false;  // print secrets in full; only on explicit request
   bool color = false;
+  // Trailing characters a redacted secret shows (within Redact's limits): --redact-keep.
+  size_t redact_keep = kDefaultRedactKeep;
 };
 
 void WriteHumanReport(const Report& report, const ReportOptions& options, std::ostream& out);

@@ -68,6 +68,12 @@ struct Rule {
   bool IsContextual() const { return scorer != Scorer::kNone || HasTag("generic"); }
 };
 
+// How many leading bytes of `secret`, found by `rule`, are the documented prefix of its kind
+// of secret (shown when it is redacted): the longest of the rule's keywords, or of the literal
+// texts its secret group starts with in the pattern ("ghp_", "AKIA"), that `secret` starts
+// with and that is at most half of it. 0 for generic and analyzer rules.
+size_t DocumentedPrefixLength(const Rule& rule, std::string_view secret);
+
 struct RuleError {
   std::string source;   // file
   std::string rule_id;  // may be empty when the file itself is bad

@@ -54,9 +54,6 @@ struct ScanOptions {
   // .env files tracked by the git repository a `scan` runs in: real path -> repository path
   // (see TrackedDotenvFiles); such a file found on disk is a committed .env file.
   std::unordered_map<std::string, std::string> tracked_dotenv;
-  // The real paths of a `scan`'s roots: a compose file's env_file references that resolve inside
-  // one of them are read and analyzed as .env files (never a file outside what was asked for).
-  std::vector<std::string> fs_roots;
   // Optional: sees every match recorded, with its origin, on the recording thread (a registry
   // audit keeps them per layer in its state file).
   std::function<void(const Origin&, const std::vector<Match>&)> on_matches;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +49,11 @@ struct FsOptions {
 // unless asked (then with loop detection); FIFOs, sockets and devices met while walking are
 // skipped, never opened. A FIFO or character device given as the root itself is read whole (up
 // to max_file_size; past it, skipped as too large), as one blob.
+//
+// Each file it pushes carries a resolver for follow-up references (a compose file's env_file):
+// a relative reference is resolved against the referring file's directory, with symlinks
+// resolved, and read only when the result is a regular file inside the root (a directory
+// root; a file root follows nothing) and within max_file_size and the caller's cap.
 class FsSource : public Source {
  public:
   FsSource(std::string root, FsOptions options);
@@ -57,6 +63,7 @@ class FsSource : public Source {
   void Walk(const std::string& dir, const std::string& rel, BlobSink& sink, int depth);
   std::string root_;
   FsOptions options_;
+  std::shared_ptr<const ReferenceResolver> resolver_;
   std::vector<std::pair<uint64_t, uint64_t>> active_dirs_;  // (dev, ino) on the current path
 };
 

@@ -84,7 +84,9 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
                  const AllowList* allow, std::vector<Match>* matches, AnalyzedBlob* out) {
   Analysis a = AnalyzeFile(kind, data);
   out->warnings = std::move(a.warnings);
-  out->env_files = std::move(a.env_files);
+  for (auto& ref : a.follow_ups)
+    if (!(ref.reason == FollowUpRef::Reason::kEnvFile && DetectFileKind(ref.path) == FileKind::kDotenv))
+      out->follow_ups.push_back(std::move(ref));
   if ((a.facts.empty() && a.flags.empty()) || matches->size() > kMaxMerged) return;
   const RuleSet& rules = scanner.rules();
   const LineIndex lines(data);
@@ -154,6 +156,7 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
     m.secret = Secret(fl.secret);
     m.entropy = entropy;
     m.field = fl.field;
+    m.about_name = !fl.literal;
     if (fl.literal) {
       add(std::move(m), fl.begin, fl.end);
     } else {  // about a name or a path: the span is what is shown
@@ -224,6 +227,7 @@ bool CommittedDotenvMatch(const RuleSet& rules, const std::string& path,
   // A name for the fingerprint that no report attribute holds (attributes are redacted by
   // every finding's secret).
   m.secret = Secret("git:" + path);
+  m.about_name = true;
   Snippet& s = m.snippet;
   s.text = "committed with " + std::to_string(secrets.size()) + " secret" +
            (secrets.size() == 1 ? "" : "s") + ":";
@@ -240,6 +244,40 @@ bool CommittedDotenvMatch(const RuleSet& rules, const std::string& path,
   }
   *out = std::move(m);
   return true;
+}
+
+bool CommittedDotenvMatchAt(const RuleSet& rules, const Origin& origin,
+                            const std::unordered_map<std::string, std::string>& tracked,
+                            const std::vector<std::pair<std::string, std::string>>& secrets,
+                            Match* out) {
+  if (secrets.empty() || IsDotenvTemplate(origin.path)) return false;
+  std::string path;
+  if (origin.source == "git" || origin.source == "staged") {
+    path = origin.path;
+  } else if (origin.source == "file" && !tracked.empty()) {
+    char real[PATH_MAX];
+    if (!::realpath(origin.path.c_str(), real)) return false;
+    auto it = tracked.find(real);
+    if (it == tracked.end()) return false;
+    path = it->second;
+  }
+  return !path.empty() && CommittedDotenvMatch(rules, path, secrets, out);
+}
+
+FileKind OriginFileKind(const Origin& origin) {
+  for (const auto& [k, v] : origin.attributes)
+    if (k == "analyzed_as" && v == AnalyzerName(FileKind::kDotenv)) return FileKind::kDotenv;
+  return DetectFileKind(origin.path);
+}
+
+std::vector<std::pair<std::string, std::string>> FollowUpAttributes(const Origin& from,
+                                                                    const FollowUpRef& ref) {
+  switch (ref.reason) {
+    case FollowUpRef::Reason::kEnvFile:
+      return {{"analyzed_as", std::string(AnalyzerName(FileKind::kDotenv))},
+              {"env_file_of", from.path}};
+  }
+  return {};
 }
 
 std::unordered_map<std::string, std::string> TrackedDotenvFiles(const std::string& root) {

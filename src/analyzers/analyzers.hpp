@@ -20,8 +20,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "leakhound/blob.hpp"
 #include "scan/blob_scanner.hpp"
 
 namespace leakhound {
@@ -77,8 +79,9 @@ struct Analysis {
   std::vector<Fact> facts;
   std::vector<Flag> flags;
   std::vector<AnalyzerWarning> warnings;
-  // compose: the services' env_file references, as written (relative to the compose file).
-  std::vector<std::string> env_files;
+  // Files the analyzed file refers to and that are worth reading too (compose: the services'
+  // env_file references, as written, relative to the compose file).
+  std::vector<FollowUpRef> follow_ups;
 };
 
 Analysis AnalyzeDotenv(std::string_view data);
@@ -123,9 +126,19 @@ struct AnalyzedBlob {
   // For a .env file: each key whose value gave a finding, with that value (the "committed
   // .env" finding lists them).
   std::vector<std::pair<std::string, std::string>> dotenv_secrets;
-  // For a compose file: its env_file references (Analysis::env_files).
-  std::vector<std::string> env_files;
+  // Files to read and analyze too (a compose file's env_file references), for the blob's
+  // source to resolve: see FollowUpAttributes. Leaves out what a walk analyzes anyway (a
+  // reference named like a .env file).
+  std::vector<FollowUpRef> follow_ups;
 };
+
+// The kind of file the blob at `origin` is: DetectFileKind of its path, unless it was read
+// as a follow-up reference that says how to read it (FollowUpAttributes).
+FileKind OriginFileKind(const Origin& origin);
+// The attributes of the origin of a follow-up reference read for the blob at `from`: how to
+// analyze it (analyzed_as) and which file referred to it (env_file_of).
+std::vector<std::pair<std::string, std::string>> FollowUpAttributes(const Origin& from,
+                                                                    const FollowUpRef& ref);
 
 // Runs the analyzer of `kind` over `data`, scans its facts with `scanner`, and merges the
 // result into `matches` (the normal matches of the same bytes, replaced by the merged list).
@@ -138,6 +151,15 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
 bool CommittedDotenvMatch(const RuleSet& rules, const std::string& path,
                           const std::vector<std::pair<std::string, std::string>>& secrets,
                           Match* out);
+
+// The "committed .env file" match for a .env file found at `origin` holding `secrets`: one
+// found in git history or the index, or on disk and listed in `tracked` (TrackedDotenvFiles);
+// never a template (.env.example...). False when the file is not committed, holds no secret,
+// or the rule is disabled.
+bool CommittedDotenvMatchAt(const RuleSet& rules, const Origin& origin,
+                            const std::unordered_map<std::string, std::string>& tracked,
+                            const std::vector<std::pair<std::string, std::string>>& secrets,
+                            Match* out);
 
 // Files tracked by the git repository that contains `root`, if any: real path -> path in the
 // repository. Only .env-kind files are listed (cheap: one pass over the index).

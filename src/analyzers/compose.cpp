@@ -97,7 +97,7 @@ Analysis AnalyzeCompose(std::string_view data) {
             if (k == "env_file") {  // a path, a list of paths, or a list of {path: ...}
               auto add = [&](const YAML::Node& n) {
                 const std::string p = n.IsMap() ? Scalar(n["path"]) : Scalar(n);
-                if (!p.empty()) out.env_files.push_back(p);
+                if (!p.empty()) out.follow_ups.push_back({FollowUpRef::Reason::kEnvFile, p});
               };
               if (x.IsSequence()) {
                 for (const auto& item : x) add(item);

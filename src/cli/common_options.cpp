@@ -84,6 +84,11 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
       ->type_name("FILE")->group("Report");
   cmd->add_flag("--show-secrets", o->show_secrets,
                 "Print secrets in full (default: redacted everywhere)")->group("Report");
+  cmd->add_option("--redact-keep", o->redact_keep,
+                  "Trailing characters a redacted secret shows (default 4; 0: none). Only of a "
+                  "value of 16 characters or more after its documented prefix, and never more "
+                  "than a quarter of it")
+      ->type_name("N")->group("Report");
   cmd->add_option("--color", o->color, "Colour in the human report")
       ->check(CLI::IsMember({"auto", "always", "never"}))->group("Report");
   cmd->add_flag("--allow-incomplete", o->allow_incomplete,
@@ -180,6 +185,7 @@ std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions&
   excludes.insert(excludes.end(), so.excludes.begin(), so.excludes.end());
   setup->exclude = std::make_unique<PathMatcher>(excludes);
   setup->exclude_base = config.base_dir;
+  setup->redact_keep = so.redact_keep;
   setup->fs.follow_symlinks = so.follow_symlinks;
   setup->fs.max_file_size = options.max_file_size;
   setup->fs.exclude = setup->exclude->empty() ? nullptr : setup->exclude.get();
@@ -207,7 +213,7 @@ Report RunSources(const RuleSet& rules, const ScanSetup& setup,
   job.Run(sources, err);
   Report report = job.TakeReport();
   if (add) add(&report);
-  RedactAttributes(&report.findings);
+  RedactAttributes(&report.findings, setup.redact_keep);
   DropUncheckedFindings(rules, setup.checks.secrets, setup.checks.hardening, &report.findings);
   ApplyBaseline(&report, baseline);
   return report;
@@ -261,8 +267,6 @@ Report RunScan(const RuleSet& rules, const Config& config, const ScanCliOptions&
     sources.push_back(std::make_unique<FsSource>(p, fs));
     // Config-file analyzers: a .env file tracked by the repository around `p` is committed.
     setup->options.tracked_dotenv.merge(TrackedDotenvFiles(p));
-    char real[PATH_MAX];
-    if (::realpath(p.c_str(), real)) setup->options.fs_roots.push_back(real);
   }
   return RunSources(rules, *setup, sources, baseline, err);
 }
@@ -278,6 +282,7 @@ int WriteAndExit(Report& report, const RuleSet& rules, const Config& config,
   if (so.format == "sarif") format = ReportFormat::kSarif;
   ReportOptions ropts;
   ropts.show_secrets = so.show_secrets;
+  ropts.redact_keep = so.redact_keep;
   const bool to_terminal = so.output.empty() && &out == &std::cout && ::isatty(1);
   ropts.color = so.color == "always" ||
                 (so.color == "auto" && to_terminal && !std::getenv("NO_COLOR"));

@@ -39,6 +39,7 @@ struct ScanCliOptions {
   std::string max_file_size;
   std::string color = "auto";
   bool show_secrets = false;
+  size_t redact_keep = kDefaultRedactKeep;
   bool allow_incomplete = false;
   bool scan_binary = false;
   bool follow_symlinks = false;
@@ -110,6 +111,7 @@ struct ScanSetup {
   std::unique_ptr<PathMatcher> exclude;
   std::string exclude_base;  // the directory the exclude globs are relative to
   FsOptions fs;
+  size_t redact_keep = kDefaultRedactKeep;
 };
 
 // Options shared by every scanning command; keeps the allow-list and excludes alive.

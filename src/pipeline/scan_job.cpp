@@ -1,9 +1,6 @@
 #include "leakhound/scan_job.hpp"
 #include "scan/finding_store.hpp"
 
-#include <limits.h>
-#include <stdlib.h>
-
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -106,48 +103,21 @@ struct ScanJob::State : public BlobSink {
   std::unordered_map<ContentKey, std::shared_ptr<CacheEntry>, ContentKeyHash> cache;
 
   FileKind KindOf(const Origin& origin) const {
-    if (!options.analyzers) return FileKind::kNone;
-    for (const auto& [k, v] : origin.attributes)
-      if (k == "analyzed_as" && v == "dotenv") return FileKind::kDotenv;  // a compose env_file
-    return DetectFileKind(origin.path);
+    return options.analyzers ? OriginFileKind(origin) : FileKind::kNone;
   }
 
-  // A compose file's env_file references, on disk next to it: each that resolves inside a scan
-  // root, and is not named like a .env file (the walk analyzes those itself), is read and
-  // analyzed as a .env file, its location saying which compose file uses it.
-  void FollowEnvFiles(const Origin& compose, const std::vector<std::string>& refs,
-                      BlobScanner& scanner, BlobScanResult& result, ScanSummary& local) {
-    if (compose.source != "file" || options.fs_roots.empty()) return;
-    const size_t slash = compose.path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : compose.path.substr(0, slash);
+  // Reads the files an analyzer asked for (a compose file's env_file references) through the
+  // source that produced the blob, and scans each with its reason in its origin.
+  void FollowUp(const Origin& from, const std::vector<FollowUpRef>& refs,
+                const ReferenceResolver& resolver, BlobScanner& scanner, BlobScanResult& result,
+                ScanSummary& local) {
     for (const auto& ref : refs) {
-      if (ref.empty() || ref[0] == '/' || DetectFileKind(ref) == FileKind::kDotenv) continue;
-      const std::string path = dir + "/" + ref;
-      char real[PATH_MAX];
-      if (!::realpath(path.c_str(), real)) continue;  // not there: compose says so itself
-      const std::string r = real;
-      bool inside = false;
-      for (const auto& root : options.fs_roots)
-        inside = inside || r == root || r.rfind(root == "/" ? root : root + "/", 0) == 0;
-      if (!inside) continue;
-      struct stat st;
-      if (::stat(real, &st) != 0 || !S_ISREG(st.st_mode) ||
-          static_cast<uint64_t>(st.st_size) > std::min<uint64_t>(options.max_file_size, kMaxAnalyzedBytes))
-        continue;
-      const int fd = ::open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-      if (fd < 0) continue;
-      std::string data, error;
-      const bool ok = ReadAll(fd, static_cast<uint64_t>(st.st_size), &data, &error);
-      ::close(fd);
-      if (!ok) {
-        Error(path, error);
-        continue;
-      }
-      Origin origin;
-      origin.source = "file";
-      origin.path = path;
-      origin.attributes = {{"analyzed_as", "dotenv"}, {"env_file_of", compose.path}};
-      ScanBytes(origin, data, scanner, result, local);
+      ResolvedRef r = resolver.Resolve(from, ref, std::min<uint64_t>(options.max_file_size,
+                                                                     kMaxAnalyzedBytes));
+      if (r.status == ResolveStatus::kError) Error(r.origin.path, r.error);
+      if (r.status != ResolveStatus::kRead) continue;  // not there, outside the root...: silent
+      r.origin.attributes = FollowUpAttributes(from, ref);
+      ScanBytes(r.origin, r.data, scanner, result, local, &resolver);
     }
   }
 
@@ -177,25 +147,12 @@ struct ScanJob::State : public BlobSink {
     return entry;  // immutable once ready
   }
 
-  // The path of a .env file in the repository it is committed to, or "" when it is not
-  // committed: found in git history or the index, or tracked by the repository `scan` runs in.
-  std::string CommittedPath(const Origin& origin) const {
-    if (IsDotenvTemplate(origin.path)) return "";
-    if (origin.source == "git" || origin.source == "staged") return origin.path;
-    if (origin.source != "file" || options.tracked_dotenv.empty()) return "";
-    char real[PATH_MAX];
-    if (!::realpath(origin.path.c_str(), real)) return "";
-    auto it = options.tracked_dotenv.find(real);
-    return it == options.tracked_dotenv.end() ? "" : it->second;
-  }
-
   // Records a scanned content's matches at one more origin.
   void RecordEntry(const Origin& origin, const CacheEntry& entry) {
     Record(origin, entry.matches);
-    if (entry.dotenv_secrets.empty()) return;
-    const std::string path = CommittedPath(origin);
     Match committed;
-    if (!path.empty() && CommittedDotenvMatch(rules, path, entry.dotenv_secrets, &committed))
+    if (CommittedDotenvMatchAt(rules, origin, options.tracked_dotenv, entry.dotenv_secrets,
+                               &committed))
       store.Add(committed, origin);
   }
 
@@ -274,7 +231,8 @@ struct ScanJob::State : public BlobSink {
 
   // Scans bytes whose id this thread owns in the cache, and publishes the result.
   void ScanOwned(CacheEntry& entry, const Origin& origin, FileKind kind, std::string_view data,
-                 BlobScanner& scanner, BlobScanResult& result, ScanSummary& local) {
+                 BlobScanner& scanner, BlobScanResult& result, ScanSummary& local,
+                 const ReferenceResolver* resolver) {
     if (data.size() > options.max_file_size) {
       ++local.skipped_too_large;
       Publish(entry, {});
@@ -303,13 +261,16 @@ struct ScanJob::State : public BlobSink {
     Finish(origin, result, local, /*record=*/false);
     Publish(entry, result.matches, std::move(analyzed.dotenv_secrets));
     RecordEntry(origin, Await(entry));
-    if (!analyzed.env_files.empty()) FollowEnvFiles(origin, analyzed.env_files, scanner, result, local);
+    if (resolver && !analyzed.follow_ups.empty())
+      FollowUp(origin, analyzed.follow_ups, *resolver, scanner, result, local);
   }
 
   // Bytes of unknown id: hash them, then scan unless the same content was seen. The cheap
   // skips come first, so binary and oversized files are never hashed.
+  // `resolver`: optional, for the follow-up references of this blob.
   void ScanBytes(const Origin& origin, std::string_view data, BlobScanner& scanner,
-                 BlobScanResult& result, ScanSummary& local) {
+                 BlobScanResult& result, ScanSummary& local,
+                 const ReferenceResolver* resolver = nullptr) {
     if (data.size() > options.max_file_size) {
       ++local.skipped_too_large;
       return;
@@ -327,7 +288,7 @@ struct ScanJob::State : public BlobSink {
       RecordEntry(origin, Await(*entry));
       return;
     }
-    ScanOwned(*entry, origin, kind, data, scanner, result, local);
+    ScanOwned(*entry, origin, kind, data, scanner, result, local, resolver);
   }
 
   // A blob a source can load by key; its id is known, so a duplicate is not even loaded.
@@ -348,7 +309,7 @@ struct ScanJob::State : public BlobSink {
         in.key,
         [&](std::string_view data) {
           used = true;
-          ScanOwned(*entry, in.origin, kind, data, scanner, result, local);
+          ScanOwned(*entry, in.origin, kind, data, scanner, result, local, in.resolver.get());
         },
         &error);
     if (!ok || !used) {
@@ -438,7 +399,7 @@ struct ScanJob::State : public BlobSink {
         ++local.skipped_too_large;
         return;
       }
-      ScanBytes(in.origin, *in.bytes, scanner, result, local);
+      ScanBytes(in.origin, *in.bytes, scanner, result, local, in.resolver.get());
       return;
     }
     // O_NONBLOCK: if the path became a FIFO since it was listed, opening it must not block.
@@ -470,7 +431,7 @@ struct ScanJob::State : public BlobSink {
       if (!ReadAll(fd, size, &buffer, &error)) {
         Error(in.file_path, error);
       } else {
-        ScanBytes(in.origin, buffer, scanner, result, local);
+        ScanBytes(in.origin, buffer, scanner, result, local, in.resolver.get());
       }
       ::close(fd);
       if (buffer.capacity() > (1u << 20)) std::string().swap(buffer);

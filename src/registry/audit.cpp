@@ -99,6 +99,7 @@ class State {
           x.secret = Secret(e.value("secret", ""));
           x.entropy = e.value("entropy", 0.0);
           x.confidence = static_cast<Confidence>(e.value("confidence", 1));
+          x.about_name = e.value("about_name", false);
           x.offset = e.value("offset", 0ull);
           x.line = e.value("line", 1ull);
           x.column = e.value("column", 1ull);
@@ -131,6 +132,7 @@ class State {
                    {"secret", x.secret.Reveal()},
                    {"entropy", x.entropy},
                    {"confidence", static_cast<int>(x.confidence)},
+                   {"about_name", x.about_name},
                    {"offset", x.offset},
                    {"line", x.line},
                    {"column", x.column},
@@ -279,9 +281,12 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
       if (!line.empty() && line[0] != '#') repos.push_back(line);
     }
-  } else if (!client->Catalog(o.page_size, &repos, &error)) {
+  } else if (long status = 0; !client->Catalog(o.page_size, &repos, &error, &status)) {
+    // Only a catalog that answered "not there" or "not for you" may be disabled on purpose.
     throw ConfigError("cannot list the repositories of " + client->host() + ": " + error +
-                      " (the catalog may be disabled: use --repos-from FILE)");
+                      (status == 401 || status == 404
+                           ? " (the catalog may be disabled: use --repos-from FILE)"
+                           : ""));
   }
   std::sort(repos.begin(), repos.end());
   repos.erase(std::unique(repos.begin(), repos.end()), repos.end());

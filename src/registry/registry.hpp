@@ -112,8 +112,10 @@ class RegistryClient {
   // A blob streamed and verified at the end (Finish()).
   std::unique_ptr<ByteReader> OpenBlob(const std::string& repo, const std::string& digest,
                                        std::string* error);
-  // Every repository in /v2/_catalog, following Link pages; `page` > 0 asks ?n=page.
-  bool Catalog(int page, std::vector<std::string>* repos, std::string* error);
+  // Every repository in /v2/_catalog, following Link pages; `page` > 0 asks ?n=page. On failure
+  // `status` (optional) holds the HTTP status of the failed page, 0 when none came.
+  bool Catalog(int page, std::vector<std::string>* repos, std::string* error,
+               long* status = nullptr);
   bool Tags(const std::string& repo, int page, std::vector<std::string>* tags, std::string* error);
 
   RegistryStats stats() const;
@@ -133,6 +135,11 @@ class RegistryClient {
   void CountBytes(uint64_t n);
   void* NewHandle(const std::string& url);  // a CURL* with TLS and timeouts set
   void* Configure(void* handle, const std::string& url);
+  // A transport failure (a CURLcode `rc`) said plainly, and how many retries it deserves:
+  // none for a host that does not resolve or a registry that answers plain HTTP on an https://
+  // base (asked once, without credentials), one for a refused connection, `retries` for the
+  // hiccups (timeouts, resets).
+  std::string TransportError(int rc, int* retries);
 
  private:
   std::string base_, host_;

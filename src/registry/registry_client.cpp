@@ -123,6 +123,15 @@ bool TransientCurl(CURLcode c) {
   }
 }
 
+// How many times a transport failure is retried, of `retries`: a host that does not resolve is
+// no hiccup (none), a refused connection rarely is (once: a registry restarting), the others
+// (timeouts, resets, TLS handshakes cut short) may be.
+int RetriesFor(CURLcode c, int retries) {
+  if (!TransientCurl(c) || c == CURLE_COULDNT_RESOLVE_HOST) return 0;
+  if (c == CURLE_COULDNT_CONNECT) return std::min(retries, 1);
+  return retries;
+}
+
 bool TransientStatus(long status) { return status == 429 || status == 408 || status >= 500; }
 
 // The registry's error JSON ({"errors":[{"code":..,"message":..}]}) in a line, else a prefix.
@@ -438,6 +447,54 @@ void RegistryClient::Note(const std::string& message) {
   if (options_.log) options_.log(message);
 }
 
+namespace {
+size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
+}  // namespace
+
+std::string RegistryClient::TransportError(int rc, int* retries) {
+  const CURLcode c = static_cast<CURLcode>(rc);
+  *retries = RetriesFor(c, options_.retries);
+  const std::string name = host_.substr(0, host_.rfind(':') == std::string::npos ||
+                                                   host_.back() == ']'
+                                               ? host_.size()
+                                               : host_.rfind(':'));
+  switch (c) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return "cannot resolve the registry host '" + name + "' (no such host)";
+    case CURLE_COULDNT_CONNECT:
+      return "cannot connect to " + host_ +
+             " (connection refused: is the registry running on that port?)";
+    case CURLE_SSL_CONNECT_ERROR:
+      if (base_.rfind("https://", 0) == 0) {
+        // A TLS handshake answered with HTTP: ask the same port in plain HTTP once (no
+        // credentials, no token), so the error can say what is wrong.
+        CURL* h = curl_easy_init();
+        if (h) {
+          const std::string url = "http://" + host_ + "/v2/";
+          curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+          curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+          curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
+          curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+          curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+          curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &Discard);
+          curl_easy_setopt(h, CURLOPT_USERAGENT, "leakhound/" LEAKHOUND_VERSION);
+          const CURLcode probe = curl_easy_perform(h);
+          long status = 0;
+          curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+          curl_easy_cleanup(h);
+          if (probe == CURLE_OK && status >= 100) {
+            *retries = 0;
+            return "the registry answered plain HTTP: use http://" + host_ +
+                   (IsLoopbackHost(host_) ? "" : " with --plain-http") + " (not https://)";
+          }
+        }
+      }
+      break;
+    default: break;
+  }
+  return curl_easy_strerror(c);
+}
+
 void RegistryClient::CountRetry() {
   std::lock_guard<std::mutex> lock(stats_mu_);
   ++stats_.retries;
@@ -575,7 +632,8 @@ bool RegistryClient::HandleChallenge(const std::string& www_authenticate, const 
   lock.unlock();
 
   std::string body, last_error;
-  for (int attempt = 0; attempt <= options_.retries; ++attempt) {
+  int allowed = options_.retries;  // retries for the last failure
+  for (int attempt = 0; attempt <= allowed; ++attempt) {
     if (attempt > 0) {
       CountRetry();
       Sleep(attempt, -1);
@@ -603,8 +661,8 @@ bool RegistryClient::HandleChallenge(const std::string& www_authenticate, const 
     }
     // The token server's body is never quoted in errors: it may echo what it was sent.
     if (rc != CURLE_OK) {
-      last_error = "token request to " + auth_->realm + " failed: " + curl_easy_strerror(rc);
-      if (TransientCurl(rc)) continue;
+      last_error = "token request to " + auth_->realm + " failed: " + TransportError(rc, &allowed);
+      if (attempt < allowed) continue;
       *error = last_error;
       return false;
     }
@@ -616,6 +674,7 @@ bool RegistryClient::HandleChallenge(const std::string& www_authenticate, const 
     }
     if (status != 200) {
       last_error = "token request to " + auth_->realm + " failed: HTTP " + std::to_string(status);
+      allowed = options_.retries;
       if (TransientStatus(status)) continue;
       *error = last_error;
       return false;
@@ -686,9 +745,10 @@ bool RegistryClient::Get(const std::string& path, const std::string& accept,
       return false;
     }
     bool transient = false;
+    int allowed = options_.retries;  // retries for this failure
     if (rc != CURLE_OK) {
-      last_error = url + ": " + curl_easy_strerror(rc);
-      transient = TransientCurl(rc);
+      last_error = url + ": " + TransportError(rc, &allowed);
+      transient = allowed > 0;
     } else if (status == 401 && auth_tries < 2) {
       ++auth_tries;
       if (!HandleChallenge(headers.www_authenticate, scope, error,
@@ -701,10 +761,10 @@ bool RegistryClient::Get(const std::string& path, const std::string& accept,
       last_error = StatusError(status, response->body, url);
       transient = TransientStatus(status);
     }
-    if (!transient || attempt == options_.retries) break;
+    if (!transient || attempt >= allowed) break;
     ++attempt;
     CountRetry();
-    Note("retrying (" + std::to_string(attempt) + "/" + std::to_string(options_.retries) +
+    Note("retrying (" + std::to_string(attempt) + "/" + std::to_string(allowed) +
          ") after: " + last_error);
     Sleep(attempt, headers.retry_after);
   }
@@ -780,7 +840,7 @@ bool RegistryClient::GetBlob(const std::string& repo, const std::string& digest,
 namespace {
 
 bool ListPages(RegistryClient& client, std::string path, const char* field, const std::string& scope,
-               std::vector<std::string>* out, std::string* error) {
+               std::vector<std::string>* out, std::string* error, long* status = nullptr) {
   std::set<std::string> seen_pages;
   while (!path.empty()) {
     if (!seen_pages.insert(path).second) {
@@ -788,7 +848,10 @@ bool ListPages(RegistryClient& client, std::string path, const char* field, cons
       return false;
     }
     RegistryClient::Response r;
-    if (!client.Get(path, "application/json", scope, 64ull << 20, &r, error)) return false;
+    if (!client.Get(path, "application/json", scope, 64ull << 20, &r, error)) {
+      if (status) *status = r.status;
+      return false;
+    }
     const json j = json::parse(r.body, nullptr, false);
     if (!j.is_object()) {
       *error = path + ": not a JSON object";
@@ -804,10 +867,11 @@ bool ListPages(RegistryClient& client, std::string path, const char* field, cons
 
 }  // namespace
 
-bool RegistryClient::Catalog(int page, std::vector<std::string>* repos, std::string* error) {
+bool RegistryClient::Catalog(int page, std::vector<std::string>* repos, std::string* error,
+                             long* status) {
   std::string path = "/v2/_catalog";
   if (page > 0) path += "?n=" + std::to_string(page);
-  return ListPages(*this, path, "repositories", "registry:catalog:*", repos, error);
+  return ListPages(*this, path, "repositories", "registry:catalog:*", repos, error, status);
 }
 
 bool RegistryClient::Tags(const std::string& repo, int page, std::vector<std::string>* tags,
@@ -938,6 +1002,7 @@ class BlobStream : public ByteReader {
     const bool http_ok = status == 200 || status == 206;
     std::string why;
     bool transient = false;
+    int allowed = o.retries;
     if (result_ == CURLE_OK && http_ok && !bad_range_) {
       if (total_ < 0 || delivered_ >= static_cast<uint64_t>(total_)) {
         Stop();
@@ -952,8 +1017,9 @@ class BlobStream : public ByteReader {
       why = "blob cut short at " + std::to_string(delivered_) + " of " + std::to_string(total_) + " bytes";
       transient = true;
     } else if (result_ != CURLE_OK && result_ != CURLE_WRITE_ERROR) {
-      why = std::string(curl_easy_strerror(result_)) + " after " + std::to_string(delivered_) + " bytes";
-      transient = TransientCurl(result_);
+      why = client_->TransportError(result_, &allowed) + " after " +
+            std::to_string(delivered_) + " bytes";
+      transient = allowed > 0;
     } else if (bad_range_) {
       why = "the registry answered a range request with the wrong range";
       transient = true;
@@ -972,14 +1038,14 @@ class BlobStream : public ByteReader {
     }
     const long retry_after = headers_.retry_after;
     Stop();
-    if (!transient || attempts_ >= o.retries)
+    if (!transient || attempts_ >= allowed)
       return Fail(repo_ + "@" + digest_ + ": " + why +
                       (attempts_ > 0 ? " (after " + std::to_string(attempts_) + " retries)" : ""),
                   error);
     ++attempts_;
     client_->CountRetry();
     client_->Note("retrying " + repo_ + "@" + digest_.substr(0, 19) + " (" +
-                  std::to_string(attempts_) + "/" + std::to_string(o.retries) + "): " + why);
+                  std::to_string(attempts_) + "/" + std::to_string(allowed) + "): " + why);
     client_->Sleep(attempts_, retry_after);
     return true;
   }

@@ -67,7 +67,8 @@ std::string Provenance(const Origin& origin) {
     if (const std::string images = get("images"); !images.empty() && images != get("image"))
       out += "\n    in images: " + images;
   } else if (origin.source == "image-config") {
-    out = get("platform") + "  " + get("image") + "\n    why: " + get("why");
+    out = get("platform") + "  " + get("image");
+    if (const std::string why = get("why"); !why.empty()) out += "\n    why: " + why;
   }
   static const std::set<std::string> shown = {
       "commit", "author", "date", "summary", "in_head", "layer", "layer_digest", "platform",
@@ -90,12 +91,24 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
     const Rule& rule = report.rules->rule(f.rule);
     out << (options.color ? SeverityColor(rule.severity) : "") << Upper(SeverityName(rule.severity))
         << reset << "  " << bold << rule.id << reset << "  " << rule.name << "\n";
-    out << "  secret       "
-        << (options.show_secrets ? Printable(f.secret.Reveal()) : f.secret.Redacted())
-        << "   confidence " << ConfidenceName(f.confidence);
-    char ent[16];
-    std::snprintf(ent, sizeof ent, "%.2f", f.entropy);
-    out << "   entropy " << ent << "\n";
+    const FindingKind kind = KindOfFinding(f, rule);
+    // A hardening check or a reference (a committed .env file...) has no secret of its own: the
+    // header names the check, the locations show the instruction or key (secrets in it
+    // redacted), the fix says what to do.
+    if (kind == FindingKind::kSecret) {
+      out << "  secret       "
+          << (options.show_secrets ? Printable(f.secret.Reveal())
+                                   : f.secret.Redacted(options.redact_keep))
+          << "   confidence " << ConfidenceName(f.confidence);
+      char ent[16];
+      std::snprintf(ent, sizeof ent, "%.2f", f.entropy);
+      out << "   entropy " << ent << "\n";
+    } else {
+      out << "  kind         "
+          << (kind == FindingKind::kHardening ? "hardening check (not a secret)"
+                                              : "exposes secrets (not a secret itself)")
+          << "\n";
+    }
     out << "  fingerprint  " << f.fingerprint << "\n";
     if (!rule.remediation.empty()) out << "  fix          " << rule.remediation << "\n";
     const size_t shown = std::min<size_t>(f.locations.size(), 20);
@@ -106,7 +119,10 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
       out << "\n";
       const std::string provenance = Provenance(l.origin);
       if (!provenance.empty()) out << "    " << provenance << "\n";
-      out << "    " << dim << l.snippet.Render(options.show_secrets) << reset << "\n";
+      out << "    " << dim
+          << l.snippet.Render(options.show_secrets, options.redact_keep,
+                              [&](std::string_view s) { return DocumentedPrefixLength(rule, s); })
+          << reset << "\n";
     }
     if (f.locations.size() > shown)
       out << "  ... and " << f.locations.size() - shown << " more locations (see --format json)\n";

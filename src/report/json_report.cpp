@@ -11,14 +11,16 @@ namespace {
 
 double Round2(double v) { return std::round(v * 100.0) / 100.0; }
 
-ordered_json LocationJson(const Location& loc, const ReportOptions& options) {
+ordered_json LocationJson(const Location& loc, const Rule& rule, const ReportOptions& options) {
   ordered_json j;
   j["source"] = loc.origin.source;
   j["path"] = loc.origin.path;
   j["line"] = loc.line;
   j["column"] = loc.column;
   j["offset"] = loc.offset;
-  j["snippet"] = loc.snippet.Render(options.show_secrets);
+  j["snippet"] = loc.snippet.Render(
+      options.show_secrets, options.redact_keep,
+      [&](std::string_view s) { return DocumentedPrefixLength(rule, s); });
   if (!loc.origin.attributes.empty()) {
     ordered_json attrs = ordered_json::object();
     for (const auto& [k, v] : loc.origin.attributes) attrs[k] = v;
@@ -36,14 +38,18 @@ ordered_json FindingJson(const Finding& f, const RuleSet& rules, const ReportOpt
   j["rule_id"] = rule.id;
   j["rule_name"] = rule.name;
   j["severity"] = SeverityName(rule.severity);
-  j["confidence"] = ConfidenceName(f.confidence);
-  j["secret"] = options.show_secrets ? f.secret.Reveal() : f.secret.Redacted();
-  j["secret_length"] = f.secret.size();
-  j["entropy"] = Round2(f.entropy);
+  const FindingKind kind = KindOfFinding(f, rule);
+  j["kind"] = FindingKindName(kind);
+  if (kind == FindingKind::kSecret) {  // the others have no secret of their own
+    j["confidence"] = ConfidenceName(f.confidence);
+    j["secret"] = options.show_secrets ? f.secret.Reveal() : f.secret.Redacted(options.redact_keep);
+    j["secret_length"] = f.secret.size();
+    j["entropy"] = Round2(f.entropy);
+  }
   j["tags"] = rule.tags;
   if (!rule.remediation.empty()) j["remediation"] = rule.remediation;
   ordered_json locs = ordered_json::array();
-  for (const auto& l : f.locations) locs.push_back(LocationJson(l, options));
+  for (const auto& l : f.locations) locs.push_back(LocationJson(l, rule, options));
   j["locations"] = std::move(locs);
   return j;
 }

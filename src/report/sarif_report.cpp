@@ -71,25 +71,34 @@ void WriteSarifReport(const Report& report, const ReportOptions& options, std::o
   ordered_json results = ordered_json::array();
   for (const auto& f : report.findings) {
     const Rule& rule = rules.rule(f.rule);
-    const std::string secret = options.show_secrets ? f.secret.Reveal() : f.secret.Redacted();
+    const FindingKind kind = KindOfFinding(f, rule);
+    const std::string secret =
+        options.show_secrets ? f.secret.Reveal() : f.secret.Redacted(options.redact_keep);
+    auto render = [&](const Snippet& s) {
+      return s.Render(options.show_secrets, options.redact_keep,
+                      [&](std::string_view v) { return DocumentedPrefixLength(rule, v); });
+    };
     for (const auto& loc : f.locations) {
       ordered_json r;
       r["ruleId"] = rule.id;
       r["ruleIndex"] = rule_index[f.rule];
       r["level"] = SarifLevel(rule.severity);
-      r["message"] = {{"text", rule.name + ": " + secret + " (confidence " +
-                                   std::string(ConfidenceName(f.confidence)) + ")"}};
+      const std::string snippet = render(loc.snippet);
+      r["message"] = {{"text", kind == FindingKind::kSecret
+                                   ? rule.name + ": " + secret + " (confidence " +
+                                         std::string(ConfidenceName(f.confidence)) + ")"
+                                   : rule.name + ": " + snippet}};
       ordered_json region = {{"startLine", loc.line}, {"startColumn", loc.column},
-                             {"snippet", {{"text", loc.snippet.Render(options.show_secrets)}}}};
+                             {"snippet", {{"text", snippet}}}};
       r["locations"] = ordered_json::array(
           {{{"physicalLocation",
              {{"artifactLocation", {{"uri", ToUri(loc.origin.path)}}}, {"region", region}}}}});
       // Stable across runs and line moves: the finding, plus which place it is.
       r["partialFingerprints"] = {
           {"leakhound/v1", f.fingerprint + ":" + Fingerprint("path", loc.origin.Key())}};
-      ordered_json props = {{"fingerprint", f.fingerprint},
-                            {"confidence", ConfidenceName(f.confidence)},
-                            {"severity", SeverityName(rule.severity)}};
+      ordered_json props = {{"fingerprint", f.fingerprint}, {"kind", FindingKindName(kind)}};
+      if (kind == FindingKind::kSecret) props["confidence"] = ConfidenceName(f.confidence);
+      props["severity"] = SeverityName(rule.severity);
       for (const auto& [k, v] : loc.origin.attributes) props[k] = v;
       r["properties"] = std::move(props);
       results.push_back(std::move(r));

@@ -70,6 +70,117 @@ bool Rule::HasTag(std::string_view tag) const {
   return std::find(tags.begin(), tags.end(), tag) != tags.end();
 }
 
+namespace {
+bool IsLiteralChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == ':' || c == '/' || c == '=' || c == '@' || c == '#' || c == '%';
+}
+bool IsQuantifier(char c) { return c == '?' || c == '*' || c == '+' || c == '{'; }
+
+// The literal text at `p` in a pattern, up to the first character that is not literal for
+// sure (a character after which a quantifier comes is dropped: it may be absent).
+std::string LiteralAt(const std::string& p, size_t* i) {
+  std::string out;
+  while (*i < p.size()) {
+    char c = p[*i];
+    size_t next = *i + 1;
+    if (c == '\\') {
+      if (next >= p.size() || std::isalnum(static_cast<unsigned char>(p[next]))) break;  // \b \d
+      c = p[next];  // an escaped punctuation character: \- \. \/
+      ++next;
+    } else if (!IsLiteralChar(c)) {
+      break;
+    }
+    if (next < p.size() && IsQuantifier(p[next])) break;
+    out += c;
+    *i = next;
+  }
+  return out;
+}
+
+// The literal texts the capturing group `group` of `pattern` starts with: {"ghp_"} for
+// `\b(ghp_[A-Za-z0-9]{36})\b`, {"AKIA", "ASIA"} for `((?:AKIA|ASIA)[A-Z0-9]{16})`; none when
+// it starts with anything else.
+std::vector<std::string> GroupLiteralStarts(const std::string& p, int group) {
+  int seen = 0;
+  size_t i = 0;
+  for (; i < p.size(); ++i) {
+    if (p[i] == '\\') {
+      ++i;
+    } else if (p[i] == '[') {  // a class: skip to its end
+      ++i;
+      if (i < p.size() && p[i] == '^') ++i;
+      if (i < p.size() && p[i] == ']') ++i;
+      while (i < p.size() && p[i] != ']') i += p[i] == '\\' ? 2 : 1;
+    } else if (p[i] == '(') {
+      if (i + 1 < p.size() && p[i + 1] == '?') {
+        if (p.compare(i + 1, 3, "?P<") == 0 || (p.compare(i + 1, 2, "?<") == 0 &&
+                                                p.compare(i + 1, 3, "?<=") != 0 &&
+                                                p.compare(i + 1, 3, "?<!") != 0)) {
+          if (++seen == group) {
+            i = p.find('>', i);
+            if (i == std::string::npos) return {};
+            ++i;
+            break;
+          }
+        }
+        continue;
+      }
+      if (++seen == group) {
+        ++i;
+        break;
+      }
+    }
+  }
+  if (seen != group || i >= p.size()) return {};
+  if (p.compare(i, 3, "(?:") == 0) {  // (?:A|B|C): each alternative must be all literal
+    std::vector<std::string> out;
+    i += 3;
+    for (;;) {
+      std::string lit = LiteralAt(p, &i);
+      if (lit.empty() || i >= p.size()) return {};
+      out.push_back(std::move(lit));
+      if (p[i] == '|') {
+        ++i;
+        continue;
+      }
+      if (p[i] != ')' || (i + 1 < p.size() && IsQuantifier(p[i + 1]))) return {};
+      return out;
+    }
+  }
+  std::string lit = LiteralAt(p, &i);
+  if (lit.empty()) return {};
+  return {lit};
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix, bool caseless) {
+  if (prefix.size() > s.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    char a = s[i], b = prefix[i];
+    if (caseless) {
+      if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+      if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
+    }
+    if (a != b) return false;
+  }
+  return true;
+}
+}  // namespace
+
+size_t DocumentedPrefixLength(const Rule& rule, std::string_view secret) {
+  if (rule.HasTag("generic") || !rule.analyzer.empty()) return 0;
+  size_t best = 0;
+  auto consider = [&](std::string_view prefix, bool caseless) {
+    if (prefix.size() > best && prefix.size() <= secret.size() / 2 &&
+        StartsWith(secret, prefix, caseless))
+      best = prefix.size();
+  };
+  for (const auto& k : rule.keywords) consider(k, true);  // keywords are lower-cased
+  const bool caseless = rule.pattern.rfind("(?i)", 0) == 0;
+  for (const auto& lit : GroupLiteralStarts(rule.pattern, rule.secret_group)) consider(lit, caseless);
+  return best;
+}
+
 std::string RuleError::ToString() const {
   std::string s = source;
   if (!rule_id.empty()) s += ": rule " + rule_id;

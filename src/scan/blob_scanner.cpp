@@ -58,7 +58,8 @@ bool LooksBinary(std::string_view data) {
   return std::memchr(data.data(), '\0', std::min<size_t>(data.size(), 8192)) != nullptr;
 }
 
-std::string Snippet::Render(bool reveal) const {
+std::string Snippet::Render(bool reveal, size_t keep,
+                            const std::function<size_t(std::string_view)>& prefix_of) const {
   std::string out;
   if (truncated_left) out += "...";
   size_t pos = 0;
@@ -74,7 +75,8 @@ std::string Snippet::Render(bool reveal) const {
     if (reveal) {
       append_plain(b, e);
     } else {
-      out += Redact(std::string_view(text).substr(b, e - b));
+      const std::string_view secret = std::string_view(text).substr(b, e - b);
+      out += Redact(secret, prefix_of ? prefix_of(secret) : 0, keep);
     }
     pos = e;
   }

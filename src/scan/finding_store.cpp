@@ -11,10 +11,24 @@ std::string Fingerprint(std::string_view rule_id, std::string_view secret) {
   return Sha256Hex({rule_id, std::string_view("\0", 1), secret}, 16);
 }
 
-void RedactAttributes(std::vector<Finding>* findings) {
-  std::vector<const std::string*> secrets;
+FindingKind KindOfFinding(const Finding& finding, const Rule& rule) {
+  if (rule.HasTag("hardening")) return FindingKind::kHardening;
+  return finding.about_name ? FindingKind::kReference : FindingKind::kSecret;
+}
+
+std::string_view FindingKindName(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::kSecret: return "secret";
+    case FindingKind::kHardening: return "hardening";
+    case FindingKind::kReference: return "reference";
+  }
+  return "secret";
+}
+
+void RedactAttributes(std::vector<Finding>* findings, size_t keep) {
+  std::vector<const Secret*> secrets;
   for (const auto& f : *findings)
-    if (f.secret.size() >= 4) secrets.push_back(&f.secret.Reveal());
+    if (f.secret.size() >= 4) secrets.push_back(&f.secret);
   if (secrets.empty()) return;
   // Many locations share a value (one commit, one layer): redact each distinct value once.
   std::unordered_map<std::string, std::string> done;
@@ -24,9 +38,9 @@ void RedactAttributes(std::vector<Finding>* findings) {
         auto it = done.find(value);
         if (it == done.end()) {
           std::string redacted = value;
-          for (const std::string* s : secrets)
-            for (size_t at; (at = redacted.find(*s)) != std::string::npos;)
-              redacted.replace(at, s->size(), Redact(*s));
+          for (const Secret* s : secrets)
+            for (size_t at; (at = redacted.find(s->Reveal())) != std::string::npos;)
+              redacted.replace(at, s->size(), s->Redacted(keep));
           it = done.emplace(value, std::move(redacted)).first;
         }
         value = it->second;
@@ -46,10 +60,12 @@ void FindingStore::Add(const Match& match, const Origin& origin) {
     f.fingerprint = fp;
     f.rule = match.rule;
     f.secret = match.secret;
+    f.secret.set_documented_prefix(DocumentedPrefixLength(rule, match.secret.Reveal()));
     f.entropy = match.entropy;
     f.confidence = match.confidence;
     f.score = match.score;
     f.reasons = match.reasons;
+    f.about_name = match.about_name;
   } else if (match.score > f.score) {  // the same secret seen where it is more certain
     f.score = match.score;
     f.confidence = match.confidence;

@@ -1,5 +1,7 @@
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 
 #include "leakhound/source.hpp"
 #include "config/glob.hpp"
+#include "scan/blob_scanner.hpp"
 
 namespace leakhound {
 namespace {
@@ -44,6 +47,65 @@ void PushStream(int fd, const std::string& path, uint64_t max_bytes, BlobSink& s
   in.bytes = std::move(bytes);
   sink.Push(std::move(in));
 }
+// Follow-up references of the files under one root.
+class FsReferenceResolver : public ReferenceResolver {
+ public:
+  FsReferenceResolver(const std::string& root, uint64_t max_file_size)
+      : max_file_size_(max_file_size) {
+    char real[PATH_MAX];
+    if (::realpath(root.c_str(), real)) real_root_ = real;  // else: nothing is inside
+  }
+
+  ResolvedRef Resolve(const Origin& from, const FollowUpRef& ref,
+                      uint64_t max_bytes) const override {
+    ResolvedRef out;
+    if (from.source != "file" || ref.path.empty() || ref.path[0] == '/' || real_root_.empty())
+      return out;  // kNotFollowed
+    const size_t slash = from.path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : from.path.substr(0, slash);
+    const std::string path = dir + "/" + ref.path;
+    char real[PATH_MAX];
+    if (!::realpath(path.c_str(), real)) {
+      out.status = ResolveStatus::kNotFound;
+      return out;
+    }
+    const std::string r = real;
+    if (r != real_root_ &&
+        r.rfind(real_root_ == "/" ? real_root_ : real_root_ + "/", 0) != 0) {
+      out.status = ResolveStatus::kOutsideRoot;
+      return out;
+    }
+    struct stat st;
+    if (::stat(real, &st) != 0) {
+      out.status = ResolveStatus::kNotFound;
+      return out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      out.status = ResolveStatus::kNotRegular;
+      return out;
+    }
+    if (static_cast<uint64_t>(st.st_size) > std::min(max_file_size_, max_bytes)) {
+      out.status = ResolveStatus::kTooLarge;
+      return out;
+    }
+    const int fd = ::open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      out.status = ResolveStatus::kNotFound;  // gone or replaced since: as if never there
+      return out;
+    }
+    const bool ok = ReadAll(fd, static_cast<uint64_t>(st.st_size), &out.data, &out.error);
+    ::close(fd);
+    out.origin.source = "file";
+    out.origin.path = path;
+    out.status = ok ? ResolveStatus::kRead : ResolveStatus::kError;
+    if (!ok) out.data.clear();
+    return out;
+  }
+
+ private:
+  std::string real_root_;
+  uint64_t max_file_size_;
+};
 }  // namespace
 
 StdinSource::StdinSource(std::string name, uint64_t max_bytes)
@@ -54,6 +116,7 @@ void StdinSource::Enumerate(BlobSink& sink) { PushStream(0, name_, max_bytes_, s
 FsSource::FsSource(std::string root, FsOptions options)
     : root_(std::move(root)), options_(options) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+  resolver_ = std::make_shared<FsReferenceResolver>(root_, options_.max_file_size);
 }
 
 void FsSource::Enumerate(BlobSink& sink) {
@@ -86,6 +149,7 @@ void FsSource::Enumerate(BlobSink& sink) {
   BlobInput in;
   in.origin.path = root_;
   in.file_path = root_;
+  in.resolver = resolver_;
   sink.Push(std::move(in));
 }
 
@@ -178,6 +242,7 @@ void FsSource::Walk(const std::string& dir, const std::string& rel, BlobSink& si
     BlobInput in;
     in.origin.path = path;
     in.file_path = path;
+    in.resolver = resolver_;
     sink.Push(std::move(in));
   }
   ::closedir(d);

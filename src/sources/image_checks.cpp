@@ -303,6 +303,7 @@ void AddImageCheckFindings(const std::vector<ImageCheckHit>& hits, const RuleSet
     Match m;
     m.rule = static_cast<uint32_t>(idx);
     m.secret = Secret(h.secret);
+    m.about_name = true;
     m.snippet.text = h.snippet;
     store.Add(m, h.origin);
   }

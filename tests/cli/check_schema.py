@@ -32,10 +32,18 @@ def main():
             f.write(f'TOKEN = "{token}"\npassword = "Zq8rTw2mLx9vB4nK"\n')
         with open(os.path.join(d, "src", "b\nnewline.txt"), "wb") as f:
             f.write(b"\xff\xfe bad utf-8 " + token.encode() + b"\n")
+        # Findings that are not secrets: a hardening check, and a .env file committed to git.
+        with open(os.path.join(d, "Dockerfile"), "w") as f:
+            f.write("FROM alpine:latest\nUSER root\n")
+        with open(os.path.join(d, ".env"), "w") as f:
+            f.write("DB_PASSWORD=Kx7Pq2mZrT4vW9aBq3\n")
+        git = ["git", "-C", d, "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+        subprocess.run(git + ["init", "-q"], check=True)
+        subprocess.run(git + ["add", ".env"], check=True)
         problems = 0
         for fmt in ("json", "jsonl"):
-            proc = subprocess.run([binary, "scan", d, os.path.join(d, "missing"), "--format", fmt],
-                                  capture_output=True)
+            proc = subprocess.run([binary, "scan", d, os.path.join(d, "missing"), "--format", fmt,
+                                   "--checks", "secrets,hardening"], capture_output=True)
             if proc.returncode != 2:
                 print(f"{fmt}: expected exit 2 (incomplete scan), got {proc.returncode}")
                 problems += 1
@@ -60,6 +68,11 @@ def main():
                     problems += 1
                 if len(doc["findings"]) < 2 or not doc["summary"].get("errors"):
                     print(f"{fmt}: the fixture should produce findings and an error")
+                    problems += 1
+                kinds = {f["rule_id"]: f.get("kind") for f in doc["findings"]}
+                if not ({"secret", "hardening", "reference"} <= set(kinds.values()) and
+                        kinds.get("dotenv.committed") == "reference"):
+                    print(f"{fmt}: expected secret, hardening and reference findings: {kinds}")
                     problems += 1
     print(f"{'schema check passed' if problems == 0 else f'{problems} problems'}")
     return 1 if problems else 0

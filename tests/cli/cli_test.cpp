@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "cli/cli.hpp"
@@ -249,4 +250,40 @@ TEST_CASE("image: malformed metadata is an error naming the input, never a crash
   auto n = Lh({"image", dir.path() + "/notimage"});
   CHECK(n.code == kExitError);
   CHECK(n.out.find("not an image") != std::string::npos);
+}
+
+TEST_CASE("redaction: the documented prefix and the last 4 tell two tokens apart; --redact-keep") {
+  TempDir dir;
+  FakeSecrets fake(108);
+  const std::string a = fake.GithubToken(), b = fake.GithubToken();
+  const std::string pw = fake.Base62(12);  // short, no documented prefix: nothing shown
+  dir.Write("app.py", "A = \"" + a + "\"\nB = \"" + b + "\"\npassword = \"" + pw + "\"\n");
+  const std::string e = "\xE2\x80\xA6";
+  auto r = Lh({"scan", dir.path(), "--format", "json"});
+  REQUIRE(r.code == 1);
+  auto j = nlohmann::json::parse(r.out);
+  std::set<std::string> shown;
+  for (const auto& f : j["findings"]) {
+    const std::string s = f["secret"];
+    if (f["rule_id"] == "github.pat") {
+      shown.insert(s);
+      const std::string& t = s == "ghp_" + e + a.substr(36) + " (40)" ? a : b;
+      CHECK(s == "ghp_" + e + t.substr(36) + " (40)");
+      CHECK(f["locations"][0]["snippet"].get<std::string>().find(s) != std::string::npos);
+    } else {
+      CHECK(s == e + "(12)");
+    }
+  }
+  CHECK(shown.size() == 2);  // not both "ghp_…(40)"
+  // --redact-keep 0: the prefix and the length only; 2: the last 2.
+  r = Lh({"scan", dir.path(), "--redact-keep", "0"});
+  CHECK(r.out.find("ghp_" + e + "(40)") != std::string::npos);
+  CHECK(r.out.find(a.substr(36)) == std::string::npos);
+  r = Lh({"scan", dir.path(), "--redact-keep", "2"});
+  CHECK(r.out.find("ghp_" + e + a.substr(38) + " (40)") != std::string::npos);
+  // At most a quarter of what follows the prefix (36 / 4 = 9), whatever is asked.
+  r = Lh({"scan", dir.path(), "--redact-keep", "30"});
+  CHECK(r.out.find("ghp_" + e + a.substr(31) + " (40)") != std::string::npos);
+  CHECK(r.out.find(a.substr(30)) == std::string::npos);
+  for (const auto& s : {a, b, pw}) CHECK(r.out.find(s) == std::string::npos);
 }

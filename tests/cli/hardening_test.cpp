@@ -224,3 +224,62 @@ TEST_CASE("hardening: the rules are listed with their tag") {
   }
   CHECK(hardening == 29);
 }
+
+TEST_CASE("hardening: findings that are not secrets show no secret fields, in every report") {
+  TempDir dir;
+  leakhound::testing::FakeSecrets fake(2020);
+  const std::string npm = "npm_" + fake.Base62(36);
+  // A hardening check whose instruction holds a secret: shown, with the secret redacted.
+  dir.Write("app/Dockerfile", "FROM ubuntu:latest\nARG NPM_TOKEN=" + npm + "\nUSER root\n");
+  dir.Write("app/.env", "DB_PASSWORD=" + fake.Base62(20) + "\n");
+  RunShell("cd " + Q(dir.path()) + " && git init -q && git add app/.env");
+  const auto human = RunShell(kBin + " scan --checks secrets,hardening " + Q(dir.path() + "/app") +
+                              " 2>/dev/null");
+  REQUIRE(human.code == 1);
+  CHECK(human.out.find(npm) == std::string::npos);
+  // Split the report into findings (blank-line separated blocks).
+  std::vector<std::string> blocks;
+  for (size_t at = 0, next; at < human.out.size(); at = next + 2) {
+    next = human.out.find("\n\n", at);
+    if (next == std::string::npos) next = human.out.size();
+    blocks.push_back(human.out.substr(at, next - at));
+  }
+  int hardening = 0, reference = 0, secret = 0;
+  for (const auto& b : blocks) {
+    const bool is_hardening = b.find("dockerfile.") != std::string::npos &&
+                              b.find("dockerfile.run_secret") == std::string::npos;
+    const bool is_reference = b.find("dotenv.committed") != std::string::npos;
+    if (!is_hardening && !is_reference) {
+      secret += b.find("\n  secret       ") != std::string::npos;
+      continue;
+    }
+    INFO(b);
+    (is_hardening ? hardening : reference)++;
+    CHECK(b.find("  secret ") == std::string::npos);
+    CHECK(b.find("confidence") == std::string::npos);
+    CHECK(b.find("entropy") == std::string::npos);
+    CHECK(b.find("why:") == std::string::npos);
+    CHECK(b.find("\n  kind         ") != std::string::npos);
+    CHECK(b.find("\n  fix          ") != std::string::npos);
+  }
+  CHECK(hardening >= 3);  // from_unpinned/from_latest, no_user, no_healthcheck
+  CHECK(reference == 1);
+  CHECK(secret >= 1);
+  // The offending instruction is shown in full (no "FROM…(18)").
+  CHECK(human.out.find("\n    FROM ubuntu:latest\n") != std::string::npos);
+  CHECK(human.out.find("\n    USER root\n") != std::string::npos);
+  CHECK(human.out.find("\n    ARG NPM_TOKEN=npm_\xE2\x80\xA6") != std::string::npos);
+
+  const Run run = Leakhound("scan --checks secrets,hardening " + Q(dir.path() + "/app"));
+  for (const auto& f : run.report["findings"]) {
+    const std::string id = f["rule_id"];
+    const bool secret_kind = f["kind"] == "secret";
+    CHECK(f.contains("secret") == secret_kind);
+    CHECK(f.contains("confidence") == secret_kind);
+    CHECK(f.contains("entropy") == secret_kind);
+    if (id == "dotenv.committed") CHECK(f["kind"] == "reference");
+    if (id == "dockerfile.no_user") CHECK(f["kind"] == "hardening");
+    if (id == "dotenv.secret") CHECK(f["kind"] == "secret");
+  }
+  CHECK(run.report.dump().find(npm) == std::string::npos);
+}

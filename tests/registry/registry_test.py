@@ -2,7 +2,7 @@
 """End-to-end tests of `leakhound image REF` and `leakhound registry URL` against a real
 registry (Debian's docker-registry) started on 127.0.0.1 with its storage in a temp dir.
 
-usage: registry_test.py LEAKHOUND GROUP      GROUP: plain | basic | tls | token | faults
+usage: registry_test.py LEAKHOUND GROUP      GROUP: plain | basic | tls | token | faults | errors
 
 One registry per group; the fixture images (tests/fixtures/images/make_images.py, fake secrets
 generated afresh) are pushed with skopeo. Exit 0 when every check passed, 1 on a failure, 77
@@ -564,7 +564,65 @@ def group_faults(ctx):
         reg.stop()
 
 
-GROUPS = {"plain": group_plain, "basic": group_basic, "tls": group_tls, "token": group_token,
+def group_errors(ctx):
+    """Connection errors fail fast and say what failed; no traffic leaves the machine."""
+
+    def lh(args, backoff_ms=50):
+        t0 = time.time()
+        r = rt.run(ctx.lh, args, env={"LEAKHOUND_RETRY_BACKOFF_MS": str(backoff_ms)}, timeout=120)
+        return r, r.stdout + r.stderr, time.time() - t0
+
+    # A refused connection: nothing listens on the port. Retried once, not five times.
+    port = rt.free_port()
+    r, text, _ = lh(["registry", f"http://127.0.0.1:{port}"])
+    check(r.returncode == 2 and f"cannot connect to 127.0.0.1:{port}" in text and
+          "connection refused" in text and text.count("retrying") == 1 and "(1/1)" in text and
+          "--repos-from" not in text,
+          f"errors: registry: a refused connection is retried once and named; no --repos-from "
+          f"advice: {text.strip()[-300:]!r}")
+    # `image` logs no retries: with 1 s backoff, one retry takes 0.5-1.5 s, five at least 15 s.
+    r, text, took = lh(["image", f"127.0.0.1:{port}/team/app:v1"], backoff_ms=1000)
+    check(r.returncode == 2 and f"cannot connect to 127.0.0.1:{port}" in text and took < 10,
+          f"errors: image: a refused connection fails after one retry ({took:.1f} s), named: "
+          f"{text.strip()[-300:]!r}")
+    # A host that does not resolve (RFC 2606 .invalid): no retry at all.
+    for args in (["registry", "https://registry.leakhound-test.invalid"],
+                 ["image", "registry.leakhound-test.invalid/team/app:v1"]):
+        r, text, took = lh(args, backoff_ms=2000)
+        check(r.returncode == 2 and
+              "cannot resolve the registry host 'registry.leakhound-test.invalid'" in text and
+              "retrying" not in text and "--repos-from" not in text and took < 5,
+              f"errors: {args[0]}: an unresolvable host fails at once ({took:.1f} s), named, "
+              f"no retry, no --repos-from advice: {text.strip()[-300:]!r}")
+    reg = rt.Registry(os.path.join(ctx.tmp, "reg"))
+    proxy = rt.Proxy(reg.port)
+    try:
+        rt.push(ctx.layout("whiteout"), f"{reg.host}/team/app:v1")
+        # https:// to a registry that speaks plain HTTP: said so, with the URL to use, at once.
+        for args in (["registry", f"https://{reg.host}"], ["image", f"https://{reg.host}/team/app:v1"]):
+            r, text, took = lh(args, backoff_ms=2000)
+            check(r.returncode == 2 and
+                  f"the registry answered plain HTTP: use http://{reg.host}" in text and
+                  "SSL" not in text and "retrying" not in text and "--repos-from" not in text and
+                  took < 5,
+                  f"errors: {args[0]} https:// to a plain-HTTP registry says to use http://, "
+                  f"without retries ({took:.1f} s): {text.strip()[-300:]!r}")
+        # The catalog: --repos-from is suggested when it answered 404 (or 401), not on a 500.
+        proxy.faults.add(lambda m, p, n: p.startswith("/v2/_catalog"), "404")
+        r, text, _ = lh(["registry", proxy.url])
+        check(r.returncode == 2 and "HTTP 404" in text and "--repos-from" in text,
+              f"errors: a catalog answering 404 suggests --repos-from: {text.strip()[-200:]!r}")
+        proxy.faults.plan.clear()
+        proxy.faults.add(lambda m, p, n: p.startswith("/v2/_catalog"), "500")
+        r, text, _ = lh(["registry", proxy.url, "--retries", "1"])
+        check(r.returncode == 2 and "HTTP 500" in text and "--repos-from" not in text,
+              f"errors: a catalog answering 500 does not suggest --repos-from: {text.strip()[-200:]!r}")
+    finally:
+        proxy.stop()
+        reg.stop()
+
+
+GROUPS = {"plain": group_plain, "errors": group_errors, "basic": group_basic, "tls": group_tls, "token": group_token,
           "faults": group_faults}
 
 

@@ -212,7 +212,7 @@ class Proxy:
                     except OSError:
                         pass
                     return
-                if action in ("500", "503", "429"):
+                if action in ("404", "500", "503", "429"):
                     body = b'{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}'
                     self.send_response(int(action))
                     if action == "429":

@@ -1,5 +1,8 @@
 // The config-file analyzers' parsers, one file kind at a time, and AnalyzeBlob's merge with the
 // normal scan. Every secret-looking value here is fake, generated at random for tests.
+#include <limits.h>
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
@@ -257,4 +260,69 @@ TEST_CASE("analyzers: AnalyzeBlob merges facts and flags with the normal scan") 
   CHECK(m.field == "Secret default/s data.gh");
   CHECK(m.snippet.Render(false).find(b64) == std::string::npos);  // the encoded form is redacted
   CHECK(analyzed.suppressed == 1);
+}
+
+TEST_CASE("analyzers: a compose file's env_file references come back as follow-ups to read") {
+  const RuleSet& rules = testing::BuiltinRules();
+  BlobScanner scanner(rules, BlobScanOptions{});
+  const std::string d =
+      "services:\n"
+      "  web:\n"
+      "    env_file: [config/web.vars, {path: extra.vars, required: false}, .env.local]\n";
+  CHECK(AnalyzeCompose(d).follow_ups.size() == 3);
+  BlobScanResult result;
+  std::string error;
+  REQUIRE(scanner.ScanBuffer(d, &result, &error));
+  AnalyzedBlob analyzed;
+  AnalyzeBlob(FileKind::kCompose, d, scanner, nullptr, &result.matches, &analyzed);
+  // .env.local is named like a .env file: a walk analyzes it anyway.
+  REQUIRE(analyzed.follow_ups.size() == 2);
+  CHECK(analyzed.follow_ups[0].path == "config/web.vars");
+  CHECK(analyzed.follow_ups[1].path == "extra.vars");
+  CHECK(analyzed.follow_ups[0].reason == FollowUpRef::Reason::kEnvFile);
+
+  // What is read for it is analyzed as a .env file, and says which compose file named it.
+  Origin compose;
+  compose.path = "app/compose.yaml";
+  Origin followed;
+  followed.path = "app/config/web.vars";
+  CHECK(OriginFileKind(followed) == FileKind::kNone);
+  followed.attributes = FollowUpAttributes(compose, analyzed.follow_ups[0]);
+  CHECK(OriginFileKind(followed) == FileKind::kDotenv);
+  CHECK(followed.attributes ==
+        std::vector<std::pair<std::string, std::string>>{{"analyzed_as", "dotenv"},
+                                                         {"env_file_of", "app/compose.yaml"}});
+}
+
+TEST_CASE("analyzers: when a .env file counts as committed") {
+  const RuleSet& rules = testing::BuiltinRules();
+  const std::vector<std::pair<std::string, std::string>> secrets = {{"DB_PASSWORD", "x"}};
+  testing::TempDir dir;
+  const std::string tracked_file = dir.Write(".env", "DB_PASSWORD=x\n");
+  const std::string untracked_file = dir.Write("other/.env", "DB_PASSWORD=x\n");
+  char real[PATH_MAX];
+  REQUIRE(::realpath(tracked_file.c_str(), real));
+  const std::unordered_map<std::string, std::string> tracked = {{real, ".env"}};
+  Match m;
+  Origin o;
+  o.source = "git";
+  o.path = "config/.env";
+  REQUIRE(CommittedDotenvMatchAt(rules, o, {}, secrets, &m));  // in history: committed
+  CHECK(m.secret.Reveal() == "git:config/.env");
+  o.source = "staged";
+  CHECK(CommittedDotenvMatchAt(rules, o, {}, secrets, &m));
+  o.path = "config/.env.example";
+  CHECK_FALSE(CommittedDotenvMatchAt(rules, o, {}, secrets, &m));  // a template
+  o.path = "config/.env";
+  CHECK_FALSE(CommittedDotenvMatchAt(rules, o, {}, {}, &m));  // no secret in it
+  o.source = "file";
+  o.path = tracked_file;
+  CHECK_FALSE(CommittedDotenvMatchAt(rules, o, {}, secrets, &m));  // on disk, nothing tracked
+  REQUIRE(CommittedDotenvMatchAt(rules, o, tracked, secrets, &m));  // on disk and tracked
+  CHECK(m.secret.Reveal() == "git:.env");
+  o.path = untracked_file;
+  CHECK_FALSE(CommittedDotenvMatchAt(rules, o, tracked, secrets, &m));
+  o.source = "image";
+  o.path = ".env";
+  CHECK_FALSE(CommittedDotenvMatchAt(rules, o, tracked, secrets, &m));
 }

@@ -114,8 +114,15 @@ TEST_CASE("Snippets redact every secret on the line") {
   const std::string a = fake.GithubToken(), b = fake.GithubToken();
   auto m = ScanText("pair: " + a + " and " + b + "\n");
   REQUIRE(m.size() == 2);
-  const std::string redacted = m[0].snippet.Render(false);
-  CHECK(redacted == "pair: ghp_\xE2\x80\xA6(40) and ghp_\xE2\x80\xA6(40)");
+  const std::string e = "\xE2\x80\xA6";  // …
+  // Without a documented prefix, each shows its last 4; with the rule's, "ghp_" too.
+  CHECK(m[0].snippet.Render(false) ==
+        "pair: " + e + a.substr(36) + " (40) and " + e + b.substr(36) + " (40)");
+  const std::string redacted = m[0].snippet.Render(false, 4, [](std::string_view) { return 4; });
+  CHECK(redacted ==
+        "pair: ghp_" + e + a.substr(36) + " (40) and ghp_" + e + b.substr(36) + " (40)");
+  CHECK(m[0].snippet.Render(false, 0, [](std::string_view) { return 4; }) ==
+        "pair: ghp_" + e + "(40) and ghp_" + e + "(40)");
   CHECK(m[0].snippet.Render(true) == "pair: " + a + " and " + b);
   // A long line is cut around the secret, and control bytes are not printed.
   auto long_line = ScanText(std::string(500, '-') + "\x1b " + a + std::string(500, '-'));

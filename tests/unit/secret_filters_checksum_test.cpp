@@ -2,23 +2,75 @@
 
 #include "rules/checksum.hpp"
 #include "scan/filters.hpp"
+#include "leakhound/rule.hpp"
 #include "leakhound/secret.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;
 
-TEST_CASE("Redact shows a short prefix and the length, never the secret") {
-  CHECK(Redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789") == "ghp_\xE2\x80\xA6(40)");
-  CHECK(Redact("hunter22") == "hu\xE2\x80\xA6(8)");  // at most a quarter shown
-  CHECK(Redact("abc") == "\xE2\x80\xA6(3)");
-  CHECK(Redact("") == "\xE2\x80\xA6(0)");
-  CHECK(Redact("\x1b[31mxxxxxxxxxxxxxx") == "?[31\xE2\x80\xA6(19)");
+TEST_CASE("Redact keeps the documented prefix and the last 4 characters, within limits") {
+  const std::string e = "\xE2\x80\xA6";  // …
+  const std::string token = "ghp_abcdefghijklmnopqrstuvwxyz012345x7Kq";  // fake, 40 bytes
+  // The documented prefix, then the last 4 of the 36 after it.
+  CHECK(Redact(token, 4) == "ghp_" + e + "x7Kq (40)");
+  CHECK(Secret(token, 4).Redacted() == "ghp_" + e + "x7Kq (40)");
+  // Two tokens of the same kind can be told apart.
+  CHECK(Redact("ghp_abcdefghijklmnopqrstuvwxyz012345Zz99", 4) != Redact(token, 4));
+  // --redact-keep: fewer, none, or more, but never more than a quarter of the rest (36 / 4 = 9).
+  CHECK(Redact(token, 4, 2) == "ghp_" + e + "Kq (40)");
+  CHECK(Redact(token, 4, 0) == "ghp_" + e + "(40)");
+  CHECK(Redact(token, 4, 8) == "ghp_" + e + "2345x7Kq (40)");
+  CHECK(Redact(token, 4, 100) == "ghp_" + e + "12345x7Kq (40)");
+  // The rest after the prefix must be at least 16 characters for any of it to show.
+  CHECK(Redact("AKIA0123456789ABCDEF", 4) == "AKIA" + e + "CDEF (20)");  // rest 16
+  CHECK(Redact("AKIA0123456789ABCDE", 4) == "AKIA" + e + "(19)");         // rest 15
+  // Without a documented prefix: nothing below 16 characters, the last 4 from 16 on.
+  CHECK(Redact("hunter22") == e + "(8)");
+  CHECK(Redact("Zq8rTw2mLx9vB4n") == e + "(15)");
+  CHECK(Redact("Zq8rTw2mLx9vB4nK") == e + "B4nK (16)");
+  CHECK(Redact("abc") == e + "(3)");
+  CHECK(Redact("") == e + "(0)");
+  // A "prefix" longer than half the value is not trusted.
+  CHECK(Redact("ghp_abcd", 6) == e + "(8)");
+  // Control and non-ASCII bytes shown are printed as '?'.
+  CHECK(Redact("\x1b[31mxxxxxxxxxxxxx\x7f\xff") == e + "xx?? (20)");
   Secret s("supersecretvalue-1234");
   std::ostringstream os;
   os << s;
   CHECK(os.str() == s.Redacted());
   CHECK(os.str().find("supersecret") == std::string::npos);
   CHECK(s.Reveal() == "supersecretvalue-1234");
+}
+
+TEST_CASE("A rule's documented prefix: from its keywords or its secret group's literal start") {
+  Rule gh;
+  gh.id = "t.ghp";
+  gh.pattern = R"(\b(ghp_[A-Za-z0-9]{36})\b)";
+  const std::string token(std::string("ghp_") + std::string(36, 'a'));
+  CHECK(DocumentedPrefixLength(gh, token) == 4);
+  CHECK(DocumentedPrefixLength(gh, "xyz_" + std::string(36, 'a')) == 0);
+  Rule aws;
+  aws.pattern = R"(\b((?:AKIA|ASIA)[A-Z0-9]{16})\b)";
+  CHECK(DocumentedPrefixLength(aws, "ASIA0123456789ABCDEF") == 4);
+  Rule slack;
+  slack.pattern = R"((xox[baprs]-[0-9A-Za-z-]{10,}))";
+  CHECK(DocumentedPrefixLength(slack, "xoxb-0123456789abcdef") == 3);  // up to the class
+  Rule named;
+  named.pattern = R"(token=(?P<t>sk\-live_[a-z0-9]{24}))";
+  CHECK(DocumentedPrefixLength(named, "sk-live_" + std::string(24, 'a')) == 8);
+  Rule optional_char;
+  optional_char.pattern = R"((glpatx?-[0-9a-z]{20}))";
+  CHECK(DocumentedPrefixLength(optional_char, "glpat-" + std::string(20, 'a')) == 5);  // "glpat"
+  Rule by_keyword;
+  by_keyword.pattern = R"(([A-Za-z0-9]{32}))";
+  by_keyword.keywords = {"dapi"};  // lower-cased, matched without case
+  CHECK(DocumentedPrefixLength(by_keyword, "DAPI" + std::string(28, 'a')) == 4);
+  // A generic rule's keyword names the key, never a prefix of the value.
+  Rule generic = by_keyword;
+  generic.tags = {"generic"};
+  CHECK(DocumentedPrefixLength(generic, "dapi" + std::string(28, 'a')) == 0);
+  // Never more than half the value.
+  CHECK(DocumentedPrefixLength(gh, "ghp_abc") == 0);
 }
 
 TEST_CASE("Shannon entropy") {
