@@ -187,7 +187,11 @@ def tok_gitlab():
 
 
 def tok_slack():
-    return f"{ch(['xoxb', 'xoxb', 'xoxp'])}-{R.randint(10**10, 10**12)}-{R.randint(10**10, 10**12)}-{rc(ALNUM, 24)}"
+    """A bot token (xoxb-<team>-<bot>-<24 alphanumerics>) or a user token
+    (xoxp-<team>-<user>-<number>-<32 hex>)."""
+    if R.random() < 0.7:
+        return f"xoxb-{R.randint(10**10, 10**12)}-{R.randint(10**10, 10**12)}-{rc(ALNUM, 24)}"
+    return f"xoxp-{R.randint(10**10, 10**12)}-{R.randint(10**10, 10**12)}-{R.randint(10**10, 10**12)}-{hexs(32)}"
 
 
 def slack_webhook():
@@ -1220,7 +1224,8 @@ def k8s_secret_doc(path):
         elif r < 0.8:
             d.add(S(f'  database-url: "{conn_url()}"', "connection_string"))
         else:
-            d.add(N(f"  {ch(['db-host', 'db-user', 'db-name'])}: {ch([host(), ch(USERS), ch(DBNAMES)])}", "password", "ordinary_setting"))
+            key, val = ch([("db-host", host), ("db-user", lambda: ch(USERS)), ("db-name", lambda: ch(DBNAMES))])
+            d.add(N(f"  {key}: {val()}", "password", "ordinary_setting"))
     d.add("data:")
     for _ in range(R.randint(1, 3)):
         d.add(S(f"  {ch(['password', 'token', 'client-secret', 'api-key'])}: {b64(ch([pw, weak_pw, tok_github, tok_slack])())}", "encoded"))

@@ -8,29 +8,31 @@ import requests
 
 log = logging.getLogger(__name__)
 
+log.info("loaded %d rows from %s", 5, "inventory")
+SQL_CONNECTION_STRING = "Server=cyberdyne-sql.cluster-q3.eu-west-1.rds.amazonaws.com,1433;Database=app_production;User Id=webapp;Password=5cxjqkqkWg#tKkqeDYHVO.ciY7;TrustServerCertificate=True;"
 
 def chunked(items, size):
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
-logo_b64 = "iVBORw0KGgoAAAANSUhEUu2wTD8yqFGkYJqbI8Zd3w9F4IGyT1pUELzl7rxv8Q=="
-log.info("loaded %d rows from %s", 35, "keycloak")
-PASSWD = os.environ["PASSWD"]
-TIMEOUT_SECONDS = 43
-PAGE_SIZE = 34
-MAILGUN_API_KEY = "<your-api-token>"
-headers = {"Authorization": "Bearer xoxb-265387690232-810790016170-uPnYf6LOWIKSeDTdQoh0k43M", "Accept": "application/json"}
-GIT_SHA = "de81c20e65bf4651019da4d80769044a1563fb66"
+LOGIN_ERROR = "New password"
 
 def retry_delay(attempt: int) -> float:
-    return min(2 ** attempt * 0.09, 30.0)
+    return min(2 ** attempt * 0.88, 30.0)
 
-authorization = "Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI2MzMyNDUyOTUiLCJuYW1lIjoiQ2Fyb2wiLCJpYXQiOjE3NjMzNTc0MzIsInNjb3BlIjoib3JkZXJzOndyaXRlIn0.VTAd5w78d4yBgT9TjVZWpPGzE7GRb-uLcNml89iXBbY"
-log.info("loaded %d rows from %s", 71, "catalog")
-client_version = "2.15.8"
-log.info("loaded %d rows from %s", 66, "catalog")
-cache = redis.Redis(host="redis-main-08.soylent-corp.net", port=6379, password="C!.%6JgHPK.!mZClRLmwly4f*")
-log.info("loaded %d rows from %s", 69, "auth")
+SMTP_PASSWORD = os.environ["SMTP_PASSWORD"]
+
+def chunked(items, size):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+db_password = config.get("database", "password")
+
+def chunked(items, size):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+PASSWORD_MIN_LENGTH = 90
 DEPLOY_KEY = """-----BEGIN PRIVATE KEY-----
 MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCOGW2Lf7zvAhPf
 dpdT6EtE6Yv/rlB4uX6yKnDU0rzW3yDKQUl2GCiNfXePushbSiT5odOmk7Ulh3+d
@@ -58,27 +60,39 @@ VHmDbr4cKEmX/xr4FXXdSP2lcInCqRfOJcEUXHsDwqhmjUgC/t0CDPOzJAk5bWVS
 DVlYblBErXnJqORwc755efQEUOWkolXuJYhszbIaN74e4VDElACKITO/R35dcYoO
 yGDMjSLT1NSLH3WQOey+nCuDQauV0GbhBb3NCsNYdH8rYUwPEMkiHTmcZqWVQg==
 -----END PRIVATE KEY-----"""
-log.info("loaded %d rows from %s", 63, "analytics")
-PAYLOAD = "iVBORw0KGgoAAAANSUhEUtMUB/Vz9YkO1O7ICcQeNCnoeCKqMvIZyHD2AhMCTw=="
-PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAcHRh1In9MFrtk9NZHiBR
-CPbaQK+ruykBDO3CDW3lQNU8IWvg4yUtigeuNjJGEL5xk8xexH45W8P2bTdpUofR
-W5wemULlrwasMkXG/HLrVYPCIz0MSxtIB42SQiXB8ttlv1ZlnilgRwiAlPwFSirZ
-pNB9+sij5p2GFMrWQvctJrw21RBmAWJB0MBLYMlXj5/1ZlFEH+ynyy7uNOdazeuY
-d82haG8n6YKrghoVjyUljlGoJwkbY45/CTJV2SbTV8TurHcktyaWDrKFxhgIwk9R
-lkKcqKbVeOzkMAv8lYdaY9ZJ57aFNsPHS0S6QOJrjqE8Cn0q9BT8jCPXUcMJLDwX
-JFRE5Vk=
------END PUBLIC KEY-----"""
-TIMEOUT_SECONDS = 53
-PAGE_SIZE = 292
+pwd = os.environ.get("PWD", "")
+
+def chunked(items, size):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
 with smtplib.SMTP_SSL(SMTP_HOST, 465) as smtp:
     smtp.login("mailer@initech-group.io", "ginger_harley2")
     smtp.send_message(msg)
-log.info("loaded %d rows from %s", 31, "app_production")
-authorization = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-TIMEOUT_SECONDS = 18
-PAGE_SIZE = 13
-SQL_CONNECTION_STRING = "Server=cyberdyne-sql.cluster-q3.eu-west-1.rds.amazonaws.com,1433;Database=app_production;User Id=webapp;Password=5cxjqkqkWg#tKkqeDYHVO.ciY7;TrustServerCertificate=True;"
-CA_BUNDLE_B64 = "data:image/gif;base64,R0lGODlhiI0UqIAFa5HkkEfPH1/Tjo5UD56U0hqz"
-log.info("loaded %d rows from %s", 38, "warehouse")
+
+def retry_delay(attempt: int) -> float:
+    return min(2 ** attempt * 0.07, 30.0)
+
+authorization = "Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI2MzMyNDUyOTUiLCJuYW1lIjoiQ2Fyb2wiLCJpYXQiOjE3NjMzNTc0MzIsInNjb3BlIjoib3JkZXJzOndyaXRlIn0.VTAd5w78d4yBgT9TjVZWpPGzE7GRb-uLcNml89iXBbY"
+TIMEOUT_SECONDS = 43
+PAGE_SIZE = 218
+cache = redis.Redis(host="redis-main-08.soylent-corp.net", port=6379, password="C!.%6JgHPK.!mZClRLmwly4f*")
+pwd = cfg["smtp"]["password"]
+
+def retry_delay(attempt: int) -> float:
+    return min(2 ** attempt * 0.27, 30.0)
+
+tenant_id = "c5b7e7de-67a9-4b56-84b3-38af17113a88"
+
+def chunked(items, size):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+database_url = os.environ.get("DATABASE_URL", "")
+headers = {"Authorization": "Bearer xoxb-500620031403-356718403736-PnYf6LOWIKSeDTdQoh0k43MT", "Accept": "application/json"}
+
+def retry_delay(attempt: int) -> float:
+    return min(2 ** attempt * 0.13, 30.0)
+
 auth_header = "Basic bWFpbGVyOm9MTExVdkpmIzNydXhCayFAWnR0Zyo="
+authorization = f"Bearer {token}"
