@@ -78,7 +78,10 @@ def run_leakhound(binary, corpus, extra):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "report.json")
         cmd = [binary, "scan", corpus, "-f", "json", "-o", out, "-q"] + extra
-        rc = subprocess.run(cmd).returncode
+        try:
+            rc = subprocess.run(cmd).returncode
+        except OSError as e:
+            sys.exit(f"score.py: cannot run {binary}: {e.strerror} (build it, or pass --binary)")
         if rc > 1 or not os.path.exists(out):
             sys.exit(f"score.py: `{' '.join(cmd)}` exited {rc}")
         with open(out, encoding="utf-8") as f:
