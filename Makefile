@@ -3,7 +3,7 @@ BUILD ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test test-asan fuzz bench clean
+.PHONY: all deps configure build run test test-asan fuzz bench accuracy clean
 
 all: build
 
@@ -45,6 +45,13 @@ fuzz:
 bench: build
 	@./tools/deps.sh --bench
 	@bench/run.sh $(BUILD)/leakhound
+
+# Precision/recall/F1 of the build on the labelled corpus of tests/accuracy (bench/ACCURACY.md);
+# exits non-zero when a figure falls below tests/accuracy/floors.json, or when the corpus is not
+# what tools/gen_accuracy.py writes.
+accuracy: build
+	@tests/accuracy/check_generated.sh
+	@python3 tests/accuracy/score.py --binary $(BUILD)/leakhound --floors tests/accuracy/floors.json
 
 clean:
 	rm -rf $(BUILD)

@@ -59,3 +59,32 @@ def is_placeholder(s):
         if run >= 6 or asc >= 8:
             return True
     return len(set(s)) <= 1
+
+
+# --- Deterministic helpers (tools/gen_accuracy.py). Each takes a random.Random so that a fixed
+# seed reproduces the same values; the functions above keep using the `secrets` module.
+
+HEX = "0123456789abcdef"
+B64 = string.ascii_uppercase + string.ascii_lowercase + string.digits + "+/"
+B64URL = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+# The alphabet of bcrypt and of the crypt(3) family ($1$, $5$, $6$, phpass).
+CRYPT64 = "./" + string.digits + string.ascii_uppercase + string.ascii_lowercase
+
+
+def rand_chars(rng, alphabet, n):
+    """`n` characters drawn from `alphabet` with `rng` (a random.Random)."""
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def gen_crc_rng(rng, prefix):
+    """gen_crc with a caller's random.Random: prefix + 30 base62 + base62 CRC-32 of those 30."""
+    body = rand_chars(rng, B62, 30)
+    return prefix + body + b62(zlib.crc32(body.encode()))
+
+
+def crc_ok(token, prefix):
+    """True when `token` is prefix + 30 base62 characters + their base62 CRC-32 (6 characters)."""
+    if not token.startswith(prefix) or len(token) != len(prefix) + 36:
+        return False
+    body, crc = token[len(prefix):len(prefix) + 30], token[len(prefix) + 30:]
+    return b62(zlib.crc32(body.encode())) == crc
