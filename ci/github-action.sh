@@ -124,7 +124,7 @@ count = os.fdopen(3, "w")
 
 
 def redact(secret):
-    """The report's redacted form (ghp_…(40)); anything that still looks whole is cut again."""
+    """The report's redacted form (ghp_…x7Kq (40)); anything that still looks whole is cut again."""
     if "…" in secret or len(secret) <= 4:
         return secret
     return f"{secret[:4]}…({len(secret)})"
