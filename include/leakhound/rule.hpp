@@ -17,12 +17,15 @@ enum class Confidence { kLow = 0, kMedium = 1, kHigh = 2 };
 // Offline validators a rule may name with `checksum:`.
 enum class ChecksumKind { kNone, kGithubCrc32, kJwt, kBase64_64 };
 // How a rule's matches are judged after RE2 confirms them: by min_entropy and the placeholder
-// filter (kNone), or by the credential scorer (a score in [0, 1] from the key and the value).
-enum class Scorer { kNone = 0, kCredential = 1 };
+// filter (kNone), or by the credential scorer (a score in [0, 1] from the key and the value):
+// `credential` for a key/value assignment, `credential-slot` for a place that can only hold a
+// credential (`IDENTIFIED BY '...'`, `sshpass -p ...`, a password argument of a login call).
+enum class Scorer { kNone = 0, kCredential = 1, kCredentialSlot = 2 };
 
 std::string_view SeverityName(Severity s);
 std::optional<Severity> ParseSeverity(std::string_view name);
 std::string_view ConfidenceName(Confidence c);
+std::optional<Confidence> ParseConfidence(std::string_view name);
 std::string_view ChecksumName(ChecksumKind k);
 std::optional<ChecksumKind> ParseChecksum(std::string_view name);
 

@@ -89,6 +89,11 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
                   "value of 16 characters or more after its documented prefix, and never more "
                   "than a quarter of it")
       ->type_name("N")->group("Report");
+  cmd->add_option("--min-confidence", o->min_confidence,
+                  "Report generic and keyword findings (passwords, key=value) of at least this "
+                  "confidence (default: medium; low: for audits). Rules with a distinctive "
+                  "format are always reported")
+      ->check(CLI::IsMember({"high", "medium", "low"}))->type_name("LEVEL")->group("Report");
   cmd->add_option("--color", o->color, "Colour in the human report")
       ->check(CLI::IsMember({"auto", "always", "never"}))->group("Report");
   cmd->add_flag("--allow-incomplete", o->allow_incomplete,
@@ -186,6 +191,8 @@ std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions&
   setup->exclude = std::make_unique<PathMatcher>(excludes);
   setup->exclude_base = config.base_dir;
   setup->redact_keep = so.redact_keep;
+  if (!so.min_confidence.empty()) setup->min_confidence = *ParseConfidence(so.min_confidence);
+  else if (config.min_confidence) setup->min_confidence = *config.min_confidence;
   setup->fs.follow_symlinks = so.follow_symlinks;
   setup->fs.max_file_size = options.max_file_size;
   setup->fs.exclude = setup->exclude->empty() ? nullptr : setup->exclude.get();
@@ -215,6 +222,7 @@ Report RunSources(const RuleSet& rules, const ScanSetup& setup,
   if (add) add(&report);
   RedactAttributes(&report.findings, setup.redact_keep);
   DropUncheckedFindings(rules, setup.checks.secrets, setup.checks.hardening, &report.findings);
+  DropBelowConfidence(rules, setup.min_confidence, &report.findings);
   ApplyBaseline(&report, baseline);
   return report;
 }

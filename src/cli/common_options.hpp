@@ -40,6 +40,7 @@ struct ScanCliOptions {
   std::string color = "auto";
   bool show_secrets = false;
   size_t redact_keep = kDefaultRedactKeep;
+  std::string min_confidence;  // --min-confidence; empty: the config's, else medium
   bool allow_incomplete = false;
   bool scan_binary = false;
   bool follow_symlinks = false;
@@ -112,6 +113,7 @@ struct ScanSetup {
   std::string exclude_base;  // the directory the exclude globs are relative to
   FsOptions fs;
   size_t redact_keep = kDefaultRedactKeep;
+  Confidence min_confidence = Confidence::kMedium;
 };
 
 // Options shared by every scanning command; keeps the allow-list and excludes alive.

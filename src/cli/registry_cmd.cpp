@@ -289,6 +289,7 @@ int RegistryCommand(const RuleOptions& ro, const ScanCliOptions& so, AuditCliOpt
   auto setup = MakeSetup(config, so, "secrets,hardening");  // as for `image`
   FinishAuditOptions(&ac);
   ac.audit.secret_checks = setup->checks.secrets;
+  ac.audit.min_confidence = setup->min_confidence;
   ac.audit.image_checks = setup->checks.hardening;
   ac.audit.quiet = so.quiet;
   ac.audit.registry = MakeRegistryOptions(rc, std::cin);

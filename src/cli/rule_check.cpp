@@ -44,8 +44,13 @@ void CheckExamples(const RuleSet& set, const Rule& rule, RuleCheckResult* result
       if (CommittedDotenvMatch(set, ".env", analyzed.dotenv_secrets, &committed))
         scan.matches.push_back(committed);
     }
+    // Examples are checked at the default --min-confidence (medium): a generic rule's finding
+    // below it is not reported, so it neither fires an example nor a negative example.
     return std::any_of(scan.matches.begin(), scan.matches.end(),
-                       [&](const Match& m) { return m.rule == rule_index; }) ||
+                       [&](const Match& m) {
+                         return m.rule == rule_index &&
+                                (!rule.IsContextual() || m.confidence >= Confidence::kMedium);
+                       }) ||
            std::find(scan.suppressed_rules.begin(), scan.suppressed_rules.end(), rule_index) !=
                scan.suppressed_rules.end();
   };

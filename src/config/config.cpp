@@ -86,7 +86,8 @@ Config LoadConfigFile(const std::string& path) {
     if (root.IsNull()) return c;
     if (!root.IsMap()) throw ConfigError("expected a mapping at the top level");
     static const char* known[] = {"exclude_paths", "disable_rules", "rules_dirs", "rules",
-                                  "allow",         "fail_on",       "max_file_size", "checks"};
+                                  "allow",         "fail_on",       "max_file_size", "checks",
+                                  "min_confidence"};
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       bool ok = false;
@@ -118,6 +119,11 @@ Config LoadConfigFile(const std::string& path) {
       auto s = ParseSeverity(name);
       if (!s) throw ConfigError("fail_on must be critical, high, medium, low or info");
       c.fail_on = s;
+    }
+    if (root["min_confidence"]) {
+      const auto conf = ParseConfidence(root["min_confidence"].as<std::string>());
+      if (!conf) throw ConfigError("min_confidence must be high, medium or low");
+      c.min_confidence = conf;
     }
     if (root["checks"]) {
       if (root["checks"].IsScalar()) c.checks = {root["checks"].as<std::string>()};

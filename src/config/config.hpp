@@ -8,6 +8,7 @@
 //     values: ["a-known-test-token"]          # exact secrets never reported
 //     regexes: ["^sk_test_"]                   # RE2, matched against the secret
 //   fail_on: medium
+//   min_confidence: low                      # report generic findings down to low (default medium)
 //   max_file_size: 10MB
 //   checks: [secrets, hardening]              # which checks run (default: see --checks)
 #pragma once
@@ -44,6 +45,7 @@ struct Config {
   std::vector<std::string> allow_values;
   std::vector<std::string> allow_regexes;
   std::optional<Severity> fail_on;
+  std::optional<Confidence> min_confidence;
   std::optional<uint64_t> max_file_size;
   std::vector<std::string> checks;  // empty: the command's default
 };

@@ -19,6 +19,7 @@
 #include "sources/image_checks.hpp"
 #include "base/interrupt.hpp"
 #include "registry/registry_audit.hpp"
+#include "scan/credential_score.hpp"
 
 namespace leakhound {
 namespace {
@@ -99,6 +100,10 @@ class State {
           x.secret = Secret(e.value("secret", ""));
           x.entropy = e.value("entropy", 0.0);
           x.confidence = static_cast<Confidence>(e.value("confidence", 1));
+          x.score = e.value("score", ScoreFromConfidence(x.confidence));
+          if (e.contains("reasons") && e["reasons"].is_array())
+            for (const auto& reason : e["reasons"])
+              if (reason.is_string()) x.reasons.push_back(reason.get<std::string>());
           x.about_name = e.value("about_name", false);
           x.offset = e.value("offset", 0ull);
           x.line = e.value("line", 1ull);
@@ -132,6 +137,8 @@ class State {
                    {"secret", x.secret.Reveal()},
                    {"entropy", x.entropy},
                    {"confidence", static_cast<int>(x.confidence)},
+                   {"score", x.score},
+                   {"reasons", x.reasons},
                    {"about_name", x.about_name},
                    {"offset", x.offset},
                    {"line", x.line},
@@ -434,6 +441,7 @@ Report RunRegistryAudit(const RuleSet& rules, ScanOptions scan, const AuditOptio
   // The image hardening checks need every layer of an image (whiteouts): after the scan.
   if (o.image_checks) AddImageCheckFindings(image_source->HardeningHits(), rules, &report.findings);
   DropUncheckedFindings(rules, o.secret_checks, o.image_checks, &report.findings);
+  DropBelowConfidence(rules, o.min_confidence, &report.findings);
   image_source->Annotate(&report.findings);
   const std::vector<ImageSummary> images = image_source->Images();
   // Every image:tag that holds each layer.

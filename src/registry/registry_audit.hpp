@@ -38,6 +38,7 @@ struct AuditOptions {
   // --checks: secrets (every rule not tagged hardening), hardening (those that are, and the
   // image hardening checks, image_checks.hpp).
   bool secret_checks = true;
+  Confidence min_confidence = Confidence::kMedium;  // of generic findings (--min-confidence)
   bool image_checks = false;
   ImageOptions image;
   RegistryOptions registry;

@@ -42,6 +42,8 @@ ordered_json FindingJson(const Finding& f, const RuleSet& rules, const ReportOpt
   j["kind"] = FindingKindName(kind);
   if (kind == FindingKind::kSecret) {  // the others have no secret of their own
     j["confidence"] = ConfidenceName(f.confidence);
+    j["score"] = Round2(f.score);
+    j["reasons"] = f.reasons;
     j["secret"] = options.show_secrets ? f.secret.Reveal() : f.secret.Redacted(options.redact_keep);
     j["secret_length"] = f.secret.size();
     j["entropy"] = Round2(f.entropy);

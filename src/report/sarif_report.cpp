@@ -1,3 +1,4 @@
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -97,7 +98,11 @@ void WriteSarifReport(const Report& report, const ReportOptions& options, std::o
       r["partialFingerprints"] = {
           {"leakhound/v1", f.fingerprint + ":" + Fingerprint("path", loc.origin.Key())}};
       ordered_json props = {{"fingerprint", f.fingerprint}, {"kind", FindingKindName(kind)}};
-      if (kind == FindingKind::kSecret) props["confidence"] = ConfidenceName(f.confidence);
+      if (kind == FindingKind::kSecret) {
+        props["confidence"] = ConfidenceName(f.confidence);
+        props["score"] = std::round(f.score * 100) / 100;
+        if (!f.reasons.empty()) props["reasons"] = f.reasons;
+      }
       props["severity"] = SeverityName(rule.severity);
       for (const auto& [k, v] : loc.origin.attributes) props[k] = v;
       r["properties"] = std::move(props);

@@ -49,6 +49,15 @@ std::string_view ConfidenceName(Confidence c) {
   return "?";
 }
 
+std::optional<Confidence> ParseConfidence(std::string_view name) {
+  std::string lower(name);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower == "low") return Confidence::kLow;
+  if (lower == "medium") return Confidence::kMedium;
+  if (lower == "high") return Confidence::kHigh;
+  return std::nullopt;
+}
+
 std::string_view ChecksumName(ChecksumKind k) {
   switch (k) {
     case ChecksumKind::kNone: return "none";
@@ -302,7 +311,9 @@ Rule ParseRule(const YAML::Node& node) {
   if (node["scorer"]) {
     const std::string scorer = node["scorer"].as<std::string>();
     if (scorer == "credential") r.scorer = Scorer::kCredential;
-    else if (scorer != "none") throw std::runtime_error("unknown scorer '" + scorer + "' (credential)");
+    else if (scorer == "credential-slot") r.scorer = Scorer::kCredentialSlot;
+    else if (scorer != "none")
+      throw std::runtime_error("unknown scorer '" + scorer + "' (credential, credential-slot)");
   }
   if (node["key_group"]) {
     r.key_group = node["key_group"].as<int>();

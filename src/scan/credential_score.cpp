@@ -67,26 +67,139 @@ std::string KeyLetters(std::string_view key) {
   return out;
 }
 
-// The key's word for its credential, strongest first.
-const char* const kStrongWords[] = {
-    "password", "passwd", "passphrase", "secret", "credential", "privatekey", "signingkey",
-    "encryptionkey", "masterkey", "apikey", "accesskey", "token", "passwort", "contrasena",
-    "motdepasse", "senha", "wachtwoord", "haslo"};
-const char* const kMediumWords[] = {"pwd", "pass", "pw", "auth", "bearer", "session", "cookie",
-                                    "salt", "seed", "otp", "totp", "nonce", "key", "cred"};
+// The key split into lower-case words: "DB_PASSWORD" -> db, password; "smtpPasswordHash" ->
+// smtp, password, hash; "XMLPassword" -> xml, password; "app.smtp.pass" -> app, smtp, pass.
+std::vector<std::string> KeyWords(std::string_view key) {
+  std::vector<std::string> words;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty()) words.push_back(cur);
+    cur.clear();
+  };
+  for (size_t i = 0; i < key.size(); ++i) {
+    const unsigned char c = key[i];
+    if (!std::isalnum(c)) {
+      flush();
+      continue;
+    }
+    if (std::isupper(c) && !cur.empty()) {
+      const unsigned char prev = key[i - 1];
+      const bool next_lower = i + 1 < key.size() && std::islower(static_cast<unsigned char>(key[i + 1]));
+      if (std::islower(prev) || std::isdigit(prev) || (std::isupper(prev) && next_lower)) flush();
+    }
+    cur += static_cast<char>(std::tolower(c));
+  }
+  flush();
+  return words;
+}
 
-std::string_view KeyStrength(const std::string& letters, std::string* word) {
-  for (const char* w : kStrongWords)
-    if (Contains(letters, w)) {
-      *word = w;
-      return "key:strong";
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+constexpr std::string_view kStrongPasswordWords[] = {"password", "passwd", "passphrase",
+                                                     "passwort", "pword", "contrasena",
+                                                     "motdepasse", "senha", "wachtwoord", "haslo"};
+constexpr std::string_view kWeakPasswordWords[] = {"pass", "pwd", "pw"};
+constexpr std::string_view kNotPasswords[] = {"bypass", "compass", "encompass", "surpass",
+                                              "trespass", "overpass", "underpass"};
+constexpr std::string_view kStrongWords[] = {"secret", "secrets", "credential", "credentials",
+                                             "token", "apikey", "privatekey", "signingkey",
+                                             "encryptionkey", "masterkey", "accesskey",
+                                             "secretkey", "clientsecret", "authtoken", "psk"};
+constexpr std::string_view kMediumWords[] = {"auth", "authorization", "bearer", "session",
+                                             "cookie", "salt", "seed", "otp", "totp", "nonce",
+                                             "key", "creds", "cred", "hmac", "jwt"};
+// Words that make "key" strong when they come right before it: api key, signing key...
+constexpr std::string_view kKeyQualifiers[] = {"api", "private", "signing", "encryption",
+                                               "master", "access", "secret", "client", "sign",
+                                               "crypt", "hmac", "jwt", "encrypt", "decrypt",
+                                               "aes", "app", "license", "service", "admin"};
+// A word after the credential's word that makes the key about the credential, not the
+// credential itself: password_field, token_url, secret_name, api_key_id.
+constexpr std::string_view kNotCredentialAfter[] = {
+    "field", "fields", "label", "hint", "policy", "policies", "length", "len", "min", "max",
+    "minlength", "maxlength", "regex", "regexp", "pattern", "reset", "url", "uri", "link",
+    "file", "path", "dir", "env", "var", "name", "names", "prompt", "placeholder", "text",
+    "message", "msg", "title", "help", "required", "rule", "rules", "strength", "expiry",
+    "expires", "expiration", "age", "changed", "attempts", "retries", "count", "type", "types",
+    "mode", "format", "column", "col", "param", "header", "selector", "input", "id", "ids",
+    "enabled", "visible", "show", "toggle", "icon", "error", "errors", "validation",
+    "validator", "valid", "invalid", "mismatch", "encoder", "hasher", "manager", "provider",
+    "service", "handler", "form", "page", "view", "screen", "dialog", "button", "btn", "box",
+    "component", "widget", "class", "css", "style", "size", "limit", "timeout", "ttl",
+    "lifetime", "location", "endpoint", "command", "cmd", "script", "source", "ref", "arn",
+    "version", "kind", "schema", "store", "storage", "helper", "prefix", "suffix", "index",
+    "idx", "hash", "digest", "algorithm", "algo", "cipher", "bits", "size", "generator",
+    "callback", "changed", "updated", "created", "at", "date", "time", "last", "used",
+    "expired", "revoked", "auth"};
+// A word right before it that does the same: forgot_password, csrf_token, next_token.
+constexpr std::string_view kNotCredentialBefore[] = {
+    "forgot", "reset", "change", "show", "hide", "toggle", "use", "has", "is", "require",
+    "requires", "enable", "enabled", "validate", "verify", "check", "min", "max", "next",
+    "page", "continuation", "cancellation", "cancel", "csrf", "xsrf", "pagination", "no",
+    "without", "lexer", "parse", "parser", "eof", "public", "publishable", "sitekey", "site",
+    "recaptcha", "captcha", "num", "number", "invalid", "wrong", "bad", "expected", "field",
+    "input", "hashed", "hash", "encrypted", "encoded"};
+
+bool In(std::string_view w, const std::string_view* list, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (w == list[i]) return true;
+  return false;
+}
+#define IN(w, list) In(w, list, sizeof(list) / sizeof(list[0]))
+
+// How much a word says "credential": 2 strong, 1 medium, 0 not; -1 a word that merely starts
+// like one (passenger, passive, passport).
+int WordStrength(const std::string& w, const std::string* prev, std::string* word) {
+  for (auto p : kStrongPasswordWords)
+    if (w == p || EndsWith(w, p) || w.rfind(p, 0) == 0) { *word = std::string(p); return 2; }
+  for (auto p : kWeakPasswordWords)
+    if (w == p || (EndsWith(w, p) && !IN(w, kNotPasswords))) { *word = std::string(p); return 1; }
+  if (w.rfind("pass", 0) == 0 || w.rfind("pwd", 0) == 0) return -1;
+  for (auto p : kStrongWords)
+    if (w == p || EndsWith(w, p)) { *word = std::string(p); return 2; }
+  if (w == "key" || w == "keys") {
+    const bool qualified = prev && IN(*prev, kKeyQualifiers);
+    *word = qualified ? *prev + "_key" : "key";
+    return qualified ? 2 : 1;
+  }
+  for (auto p : kMediumWords)
+    if (w == p) { *word = std::string(p); return 1; }
+  return 0;
+}
+
+struct KeyClass {
+  std::string_view strength = "key:weak";  // the weight's name
+  std::string word;                        // the credential's word, for the reason
+  bool not_credential = false;             // about the credential (password_field), or no key
+};
+
+KeyClass ClassifyKey(std::string_view key) {
+  KeyClass out;
+  const std::vector<std::string> words = KeyWords(key);
+  int best = 0;
+  size_t at = 0;
+  bool lookalike = false;
+  for (size_t i = 0; i < words.size(); ++i) {
+    std::string w;
+    const int s = WordStrength(words[i], i ? &words[i - 1] : nullptr, &w);
+    if (s < 0) lookalike = true;
+    if (s > 0 && s >= best) {  // the last, strongest word
+      best = s;
+      at = i;
+      out.word = w;
     }
-  for (const char* w : kMediumWords)
-    if (Contains(letters, w)) {
-      *word = w;
-      return "key:medium";
-    }
-  return "key:weak";
+  }
+  if (best == 0) {
+    out.not_credential = lookalike;
+    return out;
+  }
+  out.strength = best == 2 ? "key:strong" : "key:medium";
+  for (size_t i = at + 1; i < words.size(); ++i)
+    if (IN(words[i], kNotCredentialAfter)) out.not_credential = true;
+  if (at > 0 && IN(words[at - 1], kNotCredentialBefore)) out.not_credential = true;
+  return out;
 }
 
 constexpr std::string_view kPlaceholderValues[] = {
@@ -195,9 +308,39 @@ bool LooksLikeReference(std::string_view v) {
   static constexpr std::string_view kMarkers[] = {
       "${", "{{", "}}", "$(", "%(", "#{", "<%", "%>", "{%", "os.environ", "getenv", "process.env",
       "env(", "env[", "environ[", "config.get", "config[", "settings.", "vault:", "secretkeyref",
-      "valuefrom", "ssm:", "arn:aws", "[[", "]]", "{0}", "{}", "%s", "%d"};
+      "valuefrom", "ssm:", "arn:aws", "[[", "]]", "{0}", "{}"};
   for (auto m : kMarkers)
     if (Contains(lower, m)) return true;
+  // printf-style formats ("%s", "user:%s", "postgres://%s:%s@%s"): case-sensitive, and only when
+  // the rest is plain text (a random password may hold "%s" beside its other symbols).
+  if (Contains(v, "%s") || Contains(v, "%d")) {
+    bool plain = true;
+    for (size_t i = 0; i < v.size() && plain; ++i) {
+      const unsigned char c = v[i];
+      if (c == '%' && i + 1 < v.size() && (v[i + 1] == 's' || v[i + 1] == 'd')) { ++i; continue; }
+      plain = std::isalnum(c) || c == ' ' || c == ':' || c == '/' || c == '@' || c == '.' ||
+              c == '_' || c == '-' || c == '=';
+    }
+    if (plain) return true;
+  }
+  // An interpolation: f"{token}", `${x}` (caught above), "{user.password}"
+  for (size_t open = v.find('{'); open != std::string_view::npos; open = v.find('{', open + 1)) {
+    size_t i = open + 1;
+    if (i < v.size() && (std::isalpha(static_cast<unsigned char>(v[i])) || v[i] == '_')) {
+      while (i < v.size() && (std::isalnum(static_cast<unsigned char>(v[i])) || v[i] == '_' ||
+                              v[i] == '.' || v[i] == '[' || v[i] == ']' || v[i] == '\'' ||
+                              v[i] == '"'))
+        ++i;
+      // ...but not a password scheme's tag: {SSHA}..., {CRYPT}$6$..., {noop}secret (Spring)
+      static constexpr std::string_view kSchemes[] = {
+          "ssha", "sha", "smd5", "md5", "crypt", "ssha256", "ssha384", "ssha512", "sha256",
+          "sha512", "pbkdf2", "argon2", "bcrypt", "cleartext", "plain", "noop", "scrypt"};
+      std::string name = Lower(v.substr(open + 1, i - open - 1));
+      bool scheme = false;
+      for (auto sc : kSchemes) scheme = scheme || name == sc;
+      if (i < v.size() && (v[i] == '}' || v[i] == ':' || v[i] == '!') && !scheme) return true;
+    }
+  }
   if (lower.front() == '<' && lower.back() == '>') return true;  // <password>
   if (lower.front() == '[' && lower.back() == ']') return true;  // [PASSWORD]
   if (lower.front() == '{' && lower.back() == '}') return true;  // {password}
@@ -215,7 +358,7 @@ bool LooksLikeReference(std::string_view v) {
 }
 
 CredentialScore ScoreCredential(std::string_view key, std::string_view value,
-                                std::string_view line, CredentialSlot slot) {
+                                std::string_view line, CredentialSlot slot, bool quoted) {
   const Weights& W = LoadWeights();
   CredentialScore out;
   double logit = W.bias;
@@ -224,12 +367,11 @@ CredentialScore ScoreCredential(std::string_view key, std::string_view value,
     out.reasons.push_back(name);
   };
 
-  const std::string key_letters = KeyLetters(key);
-  std::string key_word;
-  const std::string_view strength = KeyStrength(key_letters, &key_word);
+  const KeyClass kc = ClassifyKey(key);
+  const std::string& key_word = kc.word;
   // The weight is the strength's; the reason names the word found ("key:password").
-  logit += W.Get(std::string(strength));
-  out.reasons.push_back(key_word.empty() ? std::string(strength) : "key:" + key_word);
+  logit += W.Get(std::string(kc.strength));
+  out.reasons.push_back(key_word.empty() ? std::string(kc.strength) : "key:" + key_word);
   if (slot == CredentialSlot::kCredentialOnly) add("slot:credential-only");
 
   const std::string lower = Lower(value);
@@ -240,7 +382,9 @@ CredentialScore ScoreCredential(std::string_view key, std::string_view value,
       fatal = true;
     }
   };
-  fatal_if(value.empty() || LooksLikeReference(value), "value:reference");
+  if (slot != CredentialSlot::kCredentialOnly && (kc.not_credential || key_word.empty()))
+    fatal_if(true, "key:not-a-credential");
+  if (!fatal) fatal_if(value.empty() || LooksLikeReference(value), "value:reference");
   if (!fatal) {
     for (auto k : kLiteralKeywords)
       if (lower == k) { fatal_if(true, "value:literal-keyword"); break; }
@@ -262,8 +406,10 @@ CredentialScore ScoreCredential(std::string_view key, std::string_view value,
 
   bool has_lower = false, has_upper = false, has_digit = false, has_symbol = false,
        has_space = false;
+  bool all_letters = !value.empty();
   for (unsigned char c : value) {
-    if (std::islower(c)) has_lower = true;
+    if (!(std::isalpha(c) || c >= 0x80)) all_letters = false;
+    if (std::islower(c) || c >= 0x80) has_lower = true;  // a letter outside ASCII counts as one
     else if (std::isupper(c)) has_upper = true;
     else if (std::isdigit(c)) has_digit = true;
     else if (c == ' ' || c == '\t') has_space = true;
@@ -281,13 +427,51 @@ CredentialScore ScoreCredential(std::string_view key, std::string_view value,
   if (h >= 3.5) add("value:entropy>=3.5");
   if (h >= 4.2) add("value:entropy>=4.2");
   if (IsAllOf(value, std::isdigit)) add("value:numeric");
-  if (IsAllOf(value, std::isalpha) && value.size() <= 14) add("value:word");
-  if (value.size() >= 6 && IsRepeated(lower)) add("value:repeated");
+  size_t chars = 0;  // characters, not bytes (UTF-8 continuation bytes are not counted)
+  bool non_ascii = false;
+  for (unsigned char c : value) {
+    if ((c & 0xC0) != 0x80) ++chars;
+    if (c >= 0x80) non_ascii = true;
+  }
+  if (all_letters && chars <= 14) add("value:word");
+  if (non_ascii) add("value:non-ascii");  // natural language: a label, a translation
+  // Code, not a literal: an identifier (user_input, userPass) where the value is unquoted, or a
+  // member access or lookup (self.password, cfg.db.pass, db.example.com,
+  // Rails.configuration.stripe[:secret_key], settings['password']).
+  if (!has_digit && !has_space) {
+    const unsigned char c0 = value[0];
+    bool ident = std::isalpha(c0) || c0 == '_' || c0 == '$';
+    bool camel = false, access = false;
+    for (size_t i = 0; i < value.size() && ident; ++i) {
+      const unsigned char c = value[i];
+      if (c == '.' || c == '[' || (c == ':' && i + 1 < value.size() && value[i + 1] == ':')) {
+        access = true;
+        continue;
+      }
+      if (!(std::isalpha(c) || c == '_' || c == '$' || c == ']' || c == ':' ||
+            (access && (c == '\'' || c == '"'))))
+        ident = false;
+      if (i > 0 && std::isupper(c) && std::islower(static_cast<unsigned char>(value[i - 1])))
+        camel = true;
+    }
+    const char last = value.back();
+    if (ident && access && last != '.' && last != '[') {
+      add("value:dotted-identifier");  // code or a host name, never a literal credential
+      out.score = 1.0 / (1.0 + std::exp(-logit));
+      out.drop = true;
+      return out;
+    }
+    else if (ident && !access && !quoted &&
+             (camel || value.find('_') != std::string_view::npos))
+      add("value:identifier");
+  }
   // An identifier that names the credential: dbPassword, user_password, SECRET_KEY.
   if (!has_digit && !has_symbol && !has_space && value.size() > key_word.size()) {
     const std::string letters = KeyLetters(value);
-    for (const char* w : kStrongWords)
-      if (Contains(letters, w)) { add("value:keyword-identifier"); break; }
+    bool named = false;
+    for (auto w : kStrongPasswordWords) named = named || Contains(letters, w);
+    for (auto w : kStrongWords) named = named || Contains(letters, w);
+    if (named) add("value:keyword-identifier");
   }
   if (LooksLikeVersion(value)) add("value:version");
   if (lower.find("://") != std::string::npos) add("value:url");
@@ -297,7 +481,12 @@ CredentialScore ScoreCredential(std::string_view key, std::string_view value,
     add("value:path");
   if (LooksLikeEmail(value)) add("value:email");
   if (LooksLikeUuid(value)) add("value:uuid");
-  if (LooksLikeFileName(lower)) add("value:filename");
+  if (LooksLikeFileName(lower)) {
+    add("value:filename");
+    if ((lower.find('/') != std::string::npos || lower.find('\\') != std::string::npos) &&
+        std::find(out.reasons.begin(), out.reasons.end(), "value:path") == out.reasons.end())
+      add("value:path");  // certs/server.key
+  }
   const std::string line_lower = Lower(line.substr(0, std::min<size_t>(line.size(), 400)));
   static constexpr std::string_view kUiWords[] = {"label", "placeholder", "hint", "message",
                                                   "translat", "i18n", "tooltip", "prompt",

@@ -30,10 +30,14 @@ struct CredentialScore {
 // whatever the value's strength; a general assignment needs a value that looks like one.
 enum class CredentialSlot { kAssignment, kCredentialOnly };
 
-// Scores `value` assigned to `key`; `line` is the whole line (or less), for nearby evidence.
+// Scores `value` assigned to `key`; `line` is the whole line (or less), for nearby evidence;
+// `quoted`: the value was a string literal (an unquoted identifier is likelier code). In an
+// assignment, a key without a credential's word, or one about the credential rather than the
+// credential itself (password_field, csrf_token, bypass), drops the candidate.
 CredentialScore ScoreCredential(std::string_view key, std::string_view value,
                                 std::string_view line,
-                                CredentialSlot slot = CredentialSlot::kAssignment);
+                                CredentialSlot slot = CredentialSlot::kAssignment,
+                                bool quoted = true);
 
 // The confidence a score gives: high from 0.80, medium from 0.50, else low.
 Confidence ConfidenceFromScore(double score);

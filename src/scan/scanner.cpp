@@ -34,6 +34,12 @@ uint64_t LineStartOf(std::string_view data, uint64_t pos) {
   return pos;
 }
 
+// A byte of a key's identifier, dotted or dashed (app.smtp.password, x-api-key, $db_pass).
+bool IsKeyByte(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+         c == '$';
+}
+
 bool IsIdentifierByte(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
          c == ':';
@@ -118,7 +124,7 @@ void Scanner::Confirm(std::string_view data, uint32_t rule_index, const uint64_t
   const RE2& re = rules_->Regex(rule_index);
   if (!re.ok()) return;
   const uint64_t lookback = rules_->lookback(rule_index);
-  const int nsub = rule.secret_group + 1;
+  const int nsub = std::max(rule.secret_group, rule.key_group) + 1;
   re2::StringPiece groups[33];
   uint64_t pos = 0;  // no match may start before this
   size_t i = 0;
@@ -159,17 +165,27 @@ void Scanner::Confirm(std::string_view data, uint32_t rule_index, const uint64_t
     if (stopped) { ++stats->filtered; continue; }
     const double entropy = ShannonEntropy(value);
     CredentialScore scored;
-    if (rule.scorer == Scorer::kCredential) {
-      // The key: its own group, else the whole match before the secret.
-      std::string_view key;
-      if (rule.key_group > 0 && rule.key_group < nsub && groups[rule.key_group].data())
-        key = std::string_view(groups[rule.key_group].data(), groups[rule.key_group].size());
-      else
-        key = data.substr(ms, secret.data() - data.data() - ms);
+    if (rule.scorer != Scorer::kNone) {
+      // The key: its own group, else the whole match before the secret; widened back to the
+      // start of the identifier it is part of ("DB_PASSWORD", "bypass": the word decides).
+      uint64_t ks = ms, ke = secret.data() - data.data();
+      if (rule.key_group > 0 && groups[rule.key_group].data()) {
+        ks = groups[rule.key_group].data() - data.data();
+        ke = ks + groups[rule.key_group].size();
+      }
+      while (ks > 0 && ke - ks < 128 && IsKeyByte(data[ks - 1])) --ks;
+      const std::string_view key = data.substr(ks, ke - ks);
       uint64_t ls = LineStartOf(data, ms);
       uint64_t le = data.find('\n', me);
       if (le == std::string_view::npos) le = data.size();
-      scored = ScoreCredential(key, value, data.substr(ls, std::min<uint64_t>(le - ls, 400)));
+      const uint64_t vs = secret.data() - data.data();
+      const bool quoted = vs > 0 && (data[vs - 1] == '"' || data[vs - 1] == '\'' ||
+                                     data[vs - 1] == '`' || data[vs - 1] == '>');
+      scored = ScoreCredential(key, value, data.substr(ls, std::min<uint64_t>(le - ls, 400)),
+                               rule.scorer == Scorer::kCredentialSlot
+                                   ? CredentialSlot::kCredentialOnly
+                                   : CredentialSlot::kAssignment,
+                               quoted);
       if (scored.drop || entropy < rule.min_entropy) {
         ++stats->filtered;
         continue;
@@ -188,7 +204,7 @@ void Scanner::Confirm(std::string_view data, uint32_t rule_index, const uint64_t
     m.confidence = rule.checksum == ChecksumKind::kNone ? Confidence::kMedium
                    : ValidChecksum(rule.checksum, value) ? Confidence::kHigh
                                                          : Confidence::kLow;
-    if (rule.scorer == Scorer::kCredential) {
+    if (rule.scorer != Scorer::kNone) {
       m.score = scored.score;
       m.confidence = ConfidenceFromScore(scored.score);
       m.reasons = std::move(scored.reasons);
