@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "leakhound/finding.hpp"
@@ -15,6 +16,19 @@ struct ScanIssue {
   std::string path;
   std::string message;
 };
+
+// A candidate that matched a rule and was dropped, with why (--verbose): a placeholder, low
+// entropy, an allow comment or the allow-list, a lower-priority rule, the baseline...
+struct DroppedCandidate {
+  std::string path;
+  uint64_t line = 0;
+  std::string rule_id;
+  std::string value;  // redacted
+  std::string reason;
+};
+
+// At most this many dropped candidates are kept; the rest are only counted.
+inline constexpr size_t kMaxDroppedListed = 10000;
 
 struct ScanSummary {
   uint64_t blobs_scanned = 0;
@@ -35,7 +49,17 @@ struct ScanSummary {
   double elapsed_seconds = 0;
   size_t rules = 0;
   std::string config_file;  // the .leakhound.yaml used; empty when none
+  // With --verbose (BlobScanOptions::record_dropped): the dropped candidates, at most
+  // kMaxDroppedListed, and how many more there were.
+  std::vector<DroppedCandidate> dropped;
+  uint64_t dropped_not_listed = 0;
 };
+
+// Adds a dropped candidate to `summary`, within kMaxDroppedListed.
+void AddDropped(ScanSummary* summary, DroppedCandidate candidate);
+// Prints the dropped candidates, sorted, one a line: "leakhound: dropped PATH:LINE RULE VALUE:
+// REASON", then a count of those not listed.
+void PrintDropped(const ScanSummary& summary, std::ostream& out);
 
 struct Report {
   std::vector<Finding> findings;
@@ -43,21 +67,32 @@ struct Report {
   const RuleSet* rules = nullptr;
 };
 
-enum class ReportFormat { kHuman, kJson, kJsonl, kSarif };
+enum class ReportFormat { kHuman, kJson, kJsonl, kSarif, kGitlab };
 
 struct ReportOptions {
   bool show_secrets = false;  // print secrets in full; only on explicit request
   bool color = false;
   // Trailing characters a redacted secret shows (within Redact's limits): --redact-keep.
   size_t redact_keep = kDefaultRedactKeep;
+  // The report's time (seconds since the epoch) where a format records one (gitlab's scan
+  // end_time); 0: now.
+  int64_t now = 0;
 };
 
 void WriteHumanReport(const Report& report, const ReportOptions& options, std::ostream& out);
 void WriteJsonReport(const Report& report, const ReportOptions& options, std::ostream& out);
 void WriteJsonlReport(const Report& report, const ReportOptions& options, std::ostream& out);
 void WriteSarifReport(const Report& report, const ReportOptions& options, std::ostream& out);
+// GitLab's secret-detection report (schema 15.x): one vulnerability per location, never a secret.
+void WriteGitlabReport(const Report& report, const ReportOptions& options, std::ostream& out);
+// Its vulnerability id: UUID-shaped, stable, from the finding's fingerprint and the location.
+std::string GitlabVulnerabilityId(const std::string& fingerprint, const Location& loc);
 void WriteReport(const Report& report, ReportFormat format, const ReportOptions& options,
                  std::ostream& out);
+// The names -f/--format takes (human, json, jsonl, sarif, gitlab), and the format of one;
+// an unknown name is human.
+const std::vector<std::string>& ReportFormatNames();
+ReportFormat ParseReportFormat(std::string_view name);
 
 // Baselines: a sorted text file, one "<fingerprint> <rule id>" a line followed by a comment
 // "# path:line" of the finding's first location; '#' comments.

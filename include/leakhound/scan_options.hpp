@@ -35,6 +35,10 @@ struct BlobScanOptions {
   // Optional: once set, a file being scanned in chunks stops at the next chunk (kError, with
   // the error "interrupted").
   const std::atomic<bool>* cancel = nullptr;
+  // Record the candidates the filters drop, with why (--verbose), their values redacted keeping
+  // `redact_keep` trailing characters.
+  bool record_dropped = false;
+  size_t redact_keep = kDefaultRedactKeep;
 };
 
 struct ScanOptions {

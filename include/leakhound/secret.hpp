@@ -30,15 +30,24 @@ class Secret {
   explicit Secret(std::string value, size_t documented_prefix = 0)
       : value_(std::move(value)), prefix_(documented_prefix) {}
 
+  // A secret known only by its redacted form, `length` bytes long (read back from a report
+  // written without --show-secrets): Redacted() and Reveal() give that form as it is.
+  static Secret KnownRedacted(std::string redacted, size_t length) {
+    Secret s(std::move(redacted));
+    s.known_length_ = length;
+    s.redacted_only_ = true;
+    return s;
+  }
+
   std::string Redacted(size_t keep = kDefaultRedactKeep) const {
-    return Redact(value_, prefix_, keep);
+    return redacted_only_ ? value_ : Redact(value_, prefix_, keep);
   }
   // The length of the documented prefix (see Redact), 0 when none is known.
   size_t documented_prefix() const { return prefix_; }
   void set_documented_prefix(size_t n) { prefix_ = n; }
   // The raw bytes. Call only on an explicit opt-in path (--show-secrets) or for hashing.
   const std::string& Reveal() const { return value_; }
-  size_t size() const { return value_.size(); }
+  size_t size() const { return redacted_only_ ? known_length_ : value_.size(); }
   bool empty() const { return value_.empty(); }
 
   friend bool operator==(const Secret& a, const Secret& b) { return a.value_ == b.value_; }
@@ -47,6 +56,8 @@ class Secret {
  private:
   std::string value_;
   size_t prefix_ = 0;
+  size_t known_length_ = 0;
+  bool redacted_only_ = false;
 };
 
 }  // namespace leakhound

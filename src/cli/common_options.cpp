@@ -74,8 +74,15 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
                   "secrets; secrets,hardening for `image` and `registry`)")
       ->type_name("LIST")->group("Scanning");
   if (!report_options) return;
-  cmd->add_option("-f,--format", o->format, "Report format")
-      ->check(CLI::IsMember({"human", "json", "jsonl", "sarif"}))->group("Report");
+  cmd->add_flag("-v,--verbose", o->verbose,
+                "List on stderr the candidates that were dropped and why (placeholder, low "
+                "entropy, allow comment or allow-list, lower-priority rule, baseline...), "
+                "redacted")
+      ->group("Report");
+  cmd->add_option("-f,--format", o->format,
+                  "Report format: human, json, jsonl, sarif (GitHub code scanning) or gitlab "
+                  "(GitLab secret detection)")
+      ->check(CLI::IsMember(ReportFormatNames()))->group("Report");
   cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of stdout")
       ->type_name("FILE")->group("Report");
   AddFailOn(cmd, &o->fail_on,
@@ -186,6 +193,8 @@ std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions&
   setup->allow = std::make_unique<AllowList>(config.allow_values, config.allow_regexes);
   options.blob.allow = setup->allow->empty() ? nullptr : setup->allow.get();
   options.blob.honor_gitleaks_allow = so.honor_gitleaks_allow;
+  options.blob.record_dropped = so.verbose;
+  options.blob.redact_keep = so.redact_keep;
   std::vector<std::string> excludes = config.exclude_paths;
   excludes.insert(excludes.end(), so.excludes.begin(), so.excludes.end());
   setup->exclude = std::make_unique<PathMatcher>(excludes);
@@ -200,14 +209,24 @@ std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions&
 }
 
 // Drops the findings a baseline file accepts.
-void ApplyBaseline(Report* report, const std::string& baseline) {
+void ApplyBaseline(Report* report, const std::string& baseline, size_t redact_keep) {
   if (baseline.empty()) return;
   const auto known = LoadBaseline(baseline);
   std::unordered_set<std::string> set(known.begin(), known.end());
   const size_t before = report->findings.size();
-  report->findings.erase(std::remove_if(report->findings.begin(), report->findings.end(),
-                                        [&](const Finding& f) { return set.count(f.fingerprint); }),
-                         report->findings.end());
+  auto baselined = [&](const Finding& f) {
+    if (!set.count(f.fingerprint)) return false;
+    const Rule& rule = report->rules->rule(f.rule);
+    const std::string value =
+        KindOfFinding(f, rule) == FindingKind::kSecret ? f.secret.Redacted(redact_keep) : "-";
+    for (const auto& l : f.locations)
+      AddDropped(&report->summary, {l.origin.path, l.line, rule.id, value,
+                                    "in the baseline " + baseline + " (" + f.fingerprint + ")"});
+    return true;
+  };
+  report->findings.erase(
+      std::remove_if(report->findings.begin(), report->findings.end(), baselined),
+      report->findings.end());
   report->summary.findings_baselined = before - report->findings.size();
 }
 
@@ -222,8 +241,20 @@ Report RunSources(const RuleSet& rules, const ScanSetup& setup,
   if (add) add(&report);
   RedactAttributes(&report.findings, setup.redact_keep);
   DropUncheckedFindings(rules, setup.checks.secrets, setup.checks.hardening, &report.findings);
+  if (setup.options.blob.record_dropped) {  // --verbose: say what --min-confidence hides
+    for (const auto& f : report.findings) {
+      const Rule& rule = rules.rule(f.rule);
+      if (!rule.IsContextual() || f.confidence >= setup.min_confidence) continue;
+      for (const auto& l : f.locations)
+        AddDropped(&report.summary,
+                   {l.origin.path, l.line, rule.id, f.secret.Redacted(setup.redact_keep),
+                    "confidence " + std::string(ConfidenceName(f.confidence)) + " (score " +
+                        std::to_string(f.score).substr(0, 4) + ") is below --min-confidence " +
+                        std::string(ConfidenceName(setup.min_confidence))});
+    }
+  }
   DropBelowConfidence(rules, setup.min_confidence, &report.findings);
-  ApplyBaseline(&report, baseline);
+  ApplyBaseline(&report, baseline, setup.redact_keep);
   return report;
 }
 
@@ -284,10 +315,7 @@ int WriteAndExit(Report& report, const RuleSet& rules, const Config& config,
                  const ScanCliOptions& so, std::ostream& out, std::ostream& err,
                  const std::vector<ScanIssue>& missing) {
   report.summary.config_file = config.source;
-  ReportFormat format = ReportFormat::kHuman;
-  if (so.format == "json") format = ReportFormat::kJson;
-  if (so.format == "jsonl") format = ReportFormat::kJsonl;
-  if (so.format == "sarif") format = ReportFormat::kSarif;
+  const ReportFormat format = ParseReportFormat(so.format);
   ReportOptions ropts;
   ropts.show_secrets = so.show_secrets;
   ropts.redact_keep = so.redact_keep;
@@ -301,6 +329,7 @@ int WriteAndExit(Report& report, const RuleSet& rules, const Config& config,
   } else {
     WriteReport(report, format, ropts, out);
   }
+  if (so.verbose) PrintDropped(report.summary, err);
   int code = kExitClean;
   std::string why;
   bool never = false;

@@ -45,6 +45,7 @@ struct ScanCliOptions {
   bool scan_binary = false;
   bool follow_symlinks = false;
   bool quiet = false;
+  bool verbose = false;  // --verbose: list the dropped candidates on stderr
   int jobs = 0;
   size_t max_matches = ScanLimits{}.max_matches;
   std::string checks;  // --checks; empty: the config's, else the command's default
@@ -120,8 +121,10 @@ struct ScanSetup {
 std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions& so,
                                      const char* default_checks = "secrets");
 
-// Drops the findings a baseline file accepts (none when `baseline` is empty).
-void ApplyBaseline(Report* report, const std::string& baseline);
+// Drops the findings a baseline file accepts (none when `baseline` is empty); each is added to
+// the summary's dropped candidates (for --verbose), its secret redacted keeping `redact_keep`.
+void ApplyBaseline(Report* report, const std::string& baseline,
+                   size_t redact_keep = kDefaultRedactKeep);
 
 // Runs the sources; returns the report with `add` run on it (findings a source adds after the
 // scan), then the checks that are off and the baseline applied.

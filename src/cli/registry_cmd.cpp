@@ -297,7 +297,7 @@ int RegistryCommand(const RuleOptions& ro, const ScanCliOptions& so, AuditCliOpt
   if (!io.max_archive_bytes.empty()) ac.audit.image.max_nested_bytes = ParseSize(io.max_archive_bytes);
   ac.audit.image.max_file_size = setup->options.max_file_size;
   Report report = RunRegistryAudit(*rules, setup->options, ac.audit, err);
-  ApplyBaseline(&report, so.baseline);
+  ApplyBaseline(&report, so.baseline, so.redact_keep);
   return WriteAndExit(report, *rules, config, so, out, err);
 }
 

@@ -51,6 +51,8 @@ void AddSummary(ScanSummary* into, const ScanSummary& s) {
   into->matches_allowed += s.matches_allowed;
   into->matches_suppressed += s.matches_suppressed;
   into->truncated_blobs += s.truncated_blobs;
+  for (const auto& d : s.dropped) AddDropped(into, d);
+  into->dropped_not_listed += s.dropped_not_listed;
 }
 void CountSkip(ScanSummary* s, SkipReason reason) {
   switch (reason) {
@@ -221,6 +223,9 @@ struct ScanJob::State : public BlobSink {
     local.bytes_scanned += result.bytes;
     local.matches_allowed += result.allowed;
     local.matches_suppressed += result.suppressed;
+    for (auto& d : result.dropped)
+      AddDropped(&local, {origin.path, d.line, rules.rule(d.rule).id, std::move(d.value),
+                          std::move(d.reason)});
     if (result.truncated) {
       ++local.truncated_blobs;
       Warn(origin.path, "over " + std::to_string(options.blob.limits.max_matches) +

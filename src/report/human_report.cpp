@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cstdio>
 #include <set>
+#include <tuple>
 #include <ostream>
 
 #include "leakhound/report.hpp"
@@ -172,6 +173,29 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
       out << "  " << Printable(s.errors[i].path) << ": " << s.errors[i].message << "\n";
     if (s.errors.size() > 20) out << "  ... and " << s.errors.size() - 20 << " more\n";
   }
+}
+
+void AddDropped(ScanSummary* summary, DroppedCandidate candidate) {
+  if (summary->dropped.size() < kMaxDroppedListed)
+    summary->dropped.push_back(std::move(candidate));
+  else
+    ++summary->dropped_not_listed;
+}
+
+void PrintDropped(const ScanSummary& summary, std::ostream& out) {
+  std::vector<const DroppedCandidate*> list;
+  for (const auto& d : summary.dropped) list.push_back(&d);
+  std::sort(list.begin(), list.end(), [](const DroppedCandidate* a, const DroppedCandidate* b) {
+    return std::tie(a->path, a->line, a->rule_id, a->reason) <
+           std::tie(b->path, b->line, b->rule_id, b->reason);
+  });
+  const uint64_t total = list.size() + summary.dropped_not_listed;
+  out << "leakhound: " << total << " candidate" << (total == 1 ? "" : "s") << " dropped\n";
+  for (const auto* d : list)
+    out << "leakhound: dropped " << Printable(d->path) << ":" << d->line << " " << d->rule_id << " "
+        << d->value << ": " << d->reason << "\n";
+  if (summary.dropped_not_listed)
+    out << "leakhound: ... and " << summary.dropped_not_listed << " more not listed\n";
 }
 
 }  // namespace leakhound

@@ -126,7 +126,21 @@ void WriteReport(const Report& report, ReportFormat format, const ReportOptions&
     case ReportFormat::kJson: WriteJsonReport(report, options, out); break;
     case ReportFormat::kJsonl: WriteJsonlReport(report, options, out); break;
     case ReportFormat::kSarif: WriteSarifReport(report, options, out); break;
+    case ReportFormat::kGitlab: WriteGitlabReport(report, options, out); break;
   }
+}
+
+const std::vector<std::string>& ReportFormatNames() {
+  static const std::vector<std::string> names = {"human", "json", "jsonl", "sarif", "gitlab"};
+  return names;
+}
+
+ReportFormat ParseReportFormat(std::string_view name) {
+  if (name == "json") return ReportFormat::kJson;
+  if (name == "jsonl") return ReportFormat::kJsonl;
+  if (name == "sarif") return ReportFormat::kSarif;
+  if (name == "gitlab") return ReportFormat::kGitlab;
+  return ReportFormat::kHuman;
 }
 
 }  // namespace leakhound

@@ -118,13 +118,16 @@ Snippet MakeSnippet(std::string_view data, uint64_t ls, uint64_t le, uint64_t fo
 }
 
 BlobScanner::BlobScanner(const RuleSet& rules, BlobScanOptions options)
-    : scanner_(rules, options.limits), options_(options) {}
+    : scanner_(rules, options.limits), options_(options) {
+  if (options_.record_dropped) scanner_.RecordDropped(&dropped_raw_);
+}
 
 namespace {
 // Clears a result for reuse, keeping its vectors' capacity.
 void Reset(BlobScanResult* r) {
   r->matches.clear();
   r->suppressed_rules.clear();
+  r->dropped.clear();
   r->bytes = 0;
   r->allowed = 0;
   r->suppressed = 0;
@@ -136,6 +139,7 @@ bool BlobScanner::ScanBuffer(std::string_view data, BlobScanResult* result, std:
   Reset(result);
   result->bytes = data.size();
   stats_ = {};
+  dropped_raw_.clear();
   if (!scanner_.Scan(data, &raw_, &stats_, error)) return false;
   Collect(data, 0, 0, 0, 0, result);
   result->truncated = result->truncated || stats_.truncated;
@@ -203,6 +207,7 @@ BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t siz
     if (total == 0 && skip_binary && LooksBinary(std::string_view(buffer_.data(), filled)))
       return FileStatus::kBinary;
     const std::string_view data(buffer_.data(), kept + filled);
+    dropped_raw_.clear();
     if (!scanner_.Scan(data, &raw_, &stats_, error)) return FileStatus::kError;
     Collect(data, base, line_base, line_start, total, result);
     total += filled;
@@ -267,6 +272,19 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
     }
     return false;
   };
+  // --verbose: what was dropped, with the line (counted from the chunk's start) and why.
+  auto drop = [&](uint32_t rule, uint64_t start, uint64_t end, std::string reason) {
+    if (!options_.record_dropped) return;
+    const std::string_view v = chunk.substr(start, end - start);
+    DroppedMatch d;
+    d.rule = rule;
+    d.line = line_base + 1 + CountNewlines(chunk.data(), start);
+    d.value = Redact(v, DocumentedPrefixLength(rules.rule(rule), v), options_.redact_keep);
+    d.reason = std::move(reason);
+    result->dropped.push_back(std::move(d));
+  };
+  for (const auto& d : dropped_raw_)
+    if (base + d.secret_end > accept_from) drop(d.rule, d.secret_start, d.secret_end, d.reason);
   std::vector<uint64_t> all_max_end(raw_.size());
   for (size_t i = 0; i < raw_.size(); ++i)
     all_max_end[i] = std::max(i ? all_max_end[i - 1] : 0, raw_[i].secret_end);
@@ -278,6 +296,8 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
     if (outranked(m) || duplicate(i)) {
       ++result->suppressed;
       result->suppressed_rules.push_back(m.rule);
+      drop(m.rule, m.secret_start, m.secret_end,
+           "lower-priority rule: a higher-priority or more severe rule matched the same value");
       continue;
     }
     const std::string_view secret = chunk.substr(m.secret_start, m.secret_end - m.secret_start);
@@ -289,10 +309,15 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
     const void* nl_after = std::memchr(start_ptr, '\n', chunk.size() - m.secret_start);
     const uint64_t le = nl_after ? static_cast<const char*>(nl_after) - chunk.data() : chunk.size();
     const std::string_view line = chunk.substr(ls, le - ls);
-    if (line.find(kAllowMarker) != std::string_view::npos ||
-        (options_.honor_gitleaks_allow && line.find("gitleaks:allow") != std::string_view::npos) ||
-        (options_.allow && options_.allow->Allows(secret))) {
+    const bool allow_comment = line.find(kAllowMarker) != std::string_view::npos;
+    const bool gitleaks_comment =
+        options_.honor_gitleaks_allow && line.find("gitleaks:allow") != std::string_view::npos;
+    if (allow_comment || gitleaks_comment || (options_.allow && options_.allow->Allows(secret))) {
       ++result->allowed;
+      drop(m.rule, m.secret_start, m.secret_end,
+           allow_comment      ? "allow comment (leakhound:allow)"
+           : gitleaks_comment ? "allow comment (gitleaks:allow)"
+                              : "allow-list (allow: in the config)");
       continue;
     }
     if (result->matches.size() >= options_.limits.max_matches) {

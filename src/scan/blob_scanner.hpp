@@ -27,6 +27,14 @@ Snippet MakeSnippet(std::string_view data, uint64_t ls, uint64_t le, uint64_t fo
                     std::vector<std::pair<uint64_t, uint64_t>> spans);
 
 
+// A candidate dropped in one blob (recorded with BlobScanOptions::record_dropped).
+struct DroppedMatch {
+  uint32_t rule = 0;
+  uint64_t line = 1;
+  std::string value;   // redacted
+  std::string reason;
+};
+
 struct BlobScanResult {
   std::vector<Match> matches;
   uint64_t bytes = 0;
@@ -34,6 +42,7 @@ struct BlobScanResult {
   uint64_t suppressed = 0;  // given way to a higher-priority rule's match of the same secret
   std::vector<uint32_t> suppressed_rules;  // the rules of those matches (for `rules check`)
   bool truncated = false;   // a per-blob limit was hit
+  std::vector<DroppedMatch> dropped;  // with record_dropped: what the filters dropped, and why
 };
 
 class BlobScanner {
@@ -69,6 +78,7 @@ class BlobScanner {
   Scanner scanner_;
   BlobScanOptions options_;
   std::vector<RawMatch> raw_;
+  std::vector<DroppedRaw> dropped_raw_;
   std::string buffer_;
   ScanStats stats_;
 };

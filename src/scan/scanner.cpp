@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "rules/checksum.hpp"
 #include "scan/credential_score.hpp"
@@ -115,6 +116,18 @@ bool Scanner::Scan(std::string_view data, std::vector<RawMatch>* out, ScanStats*
   return true;
 }
 
+namespace {
+std::string LowEntropy(double entropy, double min) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "entropy %.2f below the rule's minimum %.2f", entropy, min);
+  return buf;
+}
+}  // namespace
+
+void Scanner::Drop(uint32_t rule, uint64_t start, uint64_t size, std::string reason) {
+  if (dropped_) dropped_->push_back({rule, start, start + size, std::move(reason)});
+}
+
 // Hyperscan reports every offset at which some match of the rule ends, so RE2's leftmost match
 // in [end - lookback, last end] is one of them. Each RE2 search starts after the previous match,
 // so the work stays linear in the buffer and in the number of candidates.
@@ -151,18 +164,30 @@ void Scanner::Confirm(std::string_view data, uint32_t rule_index, const uint64_t
       bool found = false;
       for (const auto& k : rule.keywords)
         if (ContainsCaseInsensitive(whole, k)) { found = true; break; }
-      if (!found) { ++stats->filtered; continue; }
+      if (!found) {
+        ++stats->filtered;
+        if (dropped_)
+          Drop(rule_index, secret.data() - data.data(), secret.size(),
+               "no keyword of the rule in the match");
+        continue;
+      }
     }
     // Stopwords see the whole identifier the match starts in ("NextToken", not just "Token").
-    bool stopped = false;
+    const char* stopped = nullptr;
     if (!rule.stopwords.empty()) {
       uint64_t cs = ms;
       while (cs > 0 && ms - cs < 64 && IsIdentifierByte(data[cs - 1])) --cs;
       const std::string_view context = data.substr(cs, me - cs);
       for (const auto& w : rule.stopwords)
-        if (ContainsCaseInsensitive(context, w)) { stopped = true; break; }
+        if (ContainsCaseInsensitive(context, w)) { stopped = w.c_str(); break; }
     }
-    if (stopped) { ++stats->filtered; continue; }
+    if (stopped) {
+      ++stats->filtered;
+      if (dropped_)
+        Drop(rule_index, secret.data() - data.data(), secret.size(),
+             std::string("stopword \"") + stopped + "\"");
+      continue;
+    }
     const double entropy = ShannonEntropy(value);
     CredentialScore scored;
     if (rule.scorer != Scorer::kNone) {
@@ -188,10 +213,25 @@ void Scanner::Confirm(std::string_view data, uint32_t rule_index, const uint64_t
                                quoted);
       if (scored.drop || entropy < rule.min_entropy) {
         ++stats->filtered;
+        if (dropped_) {
+          std::string why;
+          for (const auto& r : scored.reasons) why += (why.empty() ? "" : ", ") + r;
+          Drop(rule_index, secret.data() - data.data(), secret.size(),
+               scored.drop ? "credential score: " + (why.empty() ? "not a credential" : why)
+                           : LowEntropy(entropy, rule.min_entropy));
+        }
         continue;
       }
-    } else if (entropy < rule.min_entropy || (rule.placeholder_filter && IsPlaceholder(value))) {
+    } else if (entropy < rule.min_entropy) {
       ++stats->filtered;
+      if (dropped_)
+        Drop(rule_index, secret.data() - data.data(), secret.size(),
+             LowEntropy(entropy, rule.min_entropy));
+      continue;
+    } else if (rule.placeholder_filter && IsPlaceholder(value)) {
+      ++stats->filtered;
+      if (dropped_)
+        Drop(rule_index, secret.data() - data.data(), secret.size(), "placeholder value");
       continue;
     }
     RawMatch m;

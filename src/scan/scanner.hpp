@@ -36,6 +36,14 @@ struct RawMatch {
 };
 
 
+// A confirmed candidate a filter dropped (recorded only when asked: --verbose).
+struct DroppedRaw {
+  uint32_t rule = 0;
+  uint64_t secret_start = 0;  // offsets in the scanned buffer
+  uint64_t secret_end = 0;
+  std::string reason;  // "placeholder value", "entropy 2.1 below the rule's minimum 3.0", ...
+};
+
 struct ScanStats {
   uint64_t candidates = 0;
   uint64_t confirmed = 0;
@@ -57,6 +65,9 @@ class Scanner {
             std::string* error);
 
   const RuleSet& rules() const { return *rules_; }
+  // Appends each candidate the keyword, stopword, entropy, placeholder or credential-score
+  // filters drop to `out` from now on (nullptr: stop). The caller clears it.
+  void RecordDropped(std::vector<DroppedRaw>* out) { dropped_ = out; }
 
  private:
   struct Candidate {
@@ -66,6 +77,8 @@ class Scanner {
   };
   static int OnMatch(unsigned int id, unsigned long long from, unsigned long long to,
                      unsigned int flags, void* ctx);
+  // Records a dropped candidate whose secret is [start, start + size) of the buffer.
+  void Drop(uint32_t rule, uint64_t start, uint64_t size, std::string reason);
   void Confirm(std::string_view data, uint32_t rule, const uint64_t* ends, size_t n,
                std::vector<RawMatch>* out, ScanStats* stats);
 
@@ -75,6 +88,7 @@ class Scanner {
   std::vector<Candidate> candidates_;
   std::vector<uint64_t> ends_;
   bool overflow_ = false;
+  std::vector<DroppedRaw>* dropped_ = nullptr;
 };
 
 }  // namespace leakhound

@@ -347,3 +347,140 @@ TEST_CASE("first hour 17: hook install into a committed core.hooksPath warns, no
   auto p = Lh(plain.path(), "hook install");
   CHECK(p.out.find("warning") == std::string::npos);
 }
+
+TEST_CASE("first hour 14: --verbose lists the dropped candidates and why, redacted",
+          "[first-hour]") {
+  TempDir dir;
+  FakeSecrets fake(2014);
+  const std::string allowed = fake.GithubToken(), baselined = fake.GithubToken();
+  dir.Write("a.py", "t = '" + allowed + "'  # leakhound:allow\n"
+                    "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n");
+  dir.Write("b.py", "\n\nu = '" + baselined + "'\n");
+  Lh(dir.path(), "scan b.py -f json -o r.json -q");
+  Sh(dir.path(), ShellQuote(kBin) + " baseline create --from-report r.json -o base.txt");
+  auto quiet = Lh(dir.path(), "scan a.py b.py --baseline base.txt");
+  CHECK(quiet.code == 0);
+  CHECK(quiet.err.find("dropped") == std::string::npos);  // only with --verbose
+  auto r = Lh(dir.path(), "scan a.py b.py --baseline base.txt --verbose");
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK(r.err.find("leakhound: dropped a.py:1 github.pat ghp_") != std::string::npos);
+  CHECK(r.err.find(": allow comment (leakhound:allow)") != std::string::npos);
+  CHECK(r.err.find("leakhound: dropped b.py:3 github.pat ghp_") != std::string::npos);
+  CHECK(r.err.find(": in the baseline base.txt") != std::string::npos);
+  CHECK(r.err.find("a.py:2 aws.") != std::string::npos);  // the documentation's example key
+  CHECK(r.err.find("placeholder value") != std::string::npos);
+  CHECK(r.err.find(" candidates dropped") != std::string::npos);
+  for (const auto& s : {allowed, baselined, std::string("AKIAIOSFODNN7EXAMPLE")})
+    CHECK(r.err.find(s) == std::string::npos);  // redacted
+  // The same with -o: the report file holds no dropped list.
+  auto o = Lh(dir.path(), "scan a.py --verbose -o out.json -f json");
+  CHECK(o.err.find("allow comment") != std::string::npos);
+  CHECK(Slurp(dir.path() + "/out.json").find("allow comment") == std::string::npos);
+}
+
+TEST_CASE("first hour 11: report merge writes any format", "[first-hour]") {
+  TempDir dir;
+  FakeSecrets fake(2111);
+  const std::string t1 = fake.GithubToken(), t2 = fake.GithubToken();
+  dir.Write("one/a.py", "t = '" + t1 + "'\n");
+  dir.Write("two/b.py", "\nt = '" + t2 + "'\nu = '" + t1 + "'\n");
+  Sh(dir.path(), ShellQuote(kBin) + " scan one -f json -o s1.json -q --fail-on none");
+  Sh(dir.path(), ShellQuote(kBin) + " scan two -f json -o s2.json -q --fail-on none");
+  Sh(dir.path(), ShellQuote(kBin) +
+                     " scan one two -f json -o full.json -q --fail-on none --show-secrets");
+  auto json_out = Lh(dir.path(), "report merge s1.json s2.json");
+  CHECK(json_out.code == 0);
+  CHECK(Json(json_out)["findings"].size() == 2);
+  CHECK(Json(json_out)["summary"]["merged_reports"] == 2);
+
+  auto human = Lh(dir.path(), "report merge s1.json s2.json -f human");
+  CHECK(human.code == 0);
+  CHECK(human.out.find("one/a.py:1") != std::string::npos);
+  CHECK(human.out.find("two/b.py:2") != std::string::npos);
+  CHECK(human.out.find("two/b.py:3") != std::string::npos);
+  CHECK(human.out.find("ghp_…") != std::string::npos);  // as the shards redacted it
+
+  auto jsonl = Lh(dir.path(), "report merge s1.json s2.json -f jsonl");
+  std::istringstream lines(jsonl.out);
+  std::string line;
+  int findings = 0, summaries = 0;
+  while (std::getline(lines, line)) {
+    const auto j = json::parse(line);
+    findings += j["type"] == "finding";
+    summaries += j["type"] == "summary";
+  }
+  CHECK(findings == 2);
+  CHECK(summaries == 1);
+
+  auto sarif = Lh(dir.path(), "report merge s1.json s2.json -f sarif -o merged.sarif");
+  CHECK(sarif.code == 0);
+  const auto s = json::parse(Slurp(dir.path() + "/merged.sarif"));
+  CHECK(s["version"] == "2.1.0");
+  CHECK(s["runs"][0]["results"].size() == 3);  // one result per location
+  CHECK(s["runs"][0]["tool"]["driver"]["rules"][0]["id"] == "github.pat");
+
+  auto gitlab = Lh(dir.path(), "report merge s1.json s2.json -f gitlab");
+  const auto g = Json(gitlab);
+  CHECK(g["vulnerabilities"].size() == 3);
+  CHECK(g["scan"]["status"] == "success");
+
+  // A report written with --show-secrets: redacted in the merge unless asked.
+  for (const char* format : {"json", "human", "jsonl", "sarif", "gitlab"}) {
+    INFO(format);
+    auto hidden = Lh(dir.path(), std::string("report merge full.json -f ") + format);
+    CHECK(hidden.code == 0);
+    CHECK(hidden.out.find(t1) == std::string::npos);
+    CHECK(hidden.out.find(t2) == std::string::npos);
+    if (std::string(format) != "gitlab") {
+      auto shown = Lh(dir.path(), std::string("report merge full.json --show-secrets -f ") + format);
+      CHECK(shown.out.find(t1) != std::string::npos);
+    }
+  }
+  CHECK(Lh(dir.path(), "report merge s1.json -f xml").code == 2);
+}
+
+TEST_CASE("--format gitlab: GitLab's secret-detection report from scan and git",
+          "[first-hour][gitlab]") {
+  TempDir dir;
+  FakeSecrets fake(2200);
+  const std::string token = fake.GithubToken();
+  Sh(dir.path(), "git -c init.defaultBranch=main init -q .");
+  dir.Write("app/settings.py", "\nGITHUB_TOKEN = '" + token + "'\n");
+  Sh(dir.path(), "git add -A && git commit -qm config");
+  for (const char* target : {"./app", "app", "."}) {
+    auto r = Lh(dir.path(), std::string("scan -f gitlab ") + target);
+    INFO(target << r.err);
+    CHECK(r.code == 1);
+    CHECK(r.out.find(token) == std::string::npos);
+    const auto j = Json(r);
+    CHECK(j["version"] == "15.0.7");
+    REQUIRE(j["vulnerabilities"].size() == 1);
+    const auto& v = j["vulnerabilities"][0];
+    CHECK(v["location"]["file"] == "app/settings.py");
+    CHECK(v["location"]["start_line"] == 2);
+    CHECK(v["location"]["commit"]["sha"] == "0000000");
+    CHECK(v["severity"] == "Critical");
+    CHECK(v["identifiers"][0]["value"] == "github.pat");
+    CHECK(j["scan"]["status"] == "success");
+    CHECK(j["scan"]["scanner"]["id"] == "leakhound");
+  }
+  // Stable ids from one run to the next.
+  CHECK(Json(Lh(dir.path(), "scan -f gitlab ."))["vulnerabilities"][0]["id"] ==
+        Json(Lh(dir.path(), "scan -f gitlab ."))["vulnerabilities"][0]["id"]);
+  // An absolute path under the current directory is made relative.
+  CHECK(Json(Lh(dir.path(), "scan -f gitlab " + ShellQuote(dir.path() + "/app")))
+            ["vulnerabilities"][0]["location"]["file"] == "app/settings.py");
+  // git: the commit that introduced it.
+  auto g = Lh(dir.path(), "git . -f gitlab --show-secrets");
+  CHECK(g.out.find(token) == std::string::npos);  // never, even with --show-secrets
+  const auto gj = Json(g);
+  REQUIRE(gj["vulnerabilities"].size() == 1);
+  const auto& loc = gj["vulnerabilities"][0]["location"];
+  CHECK(loc["file"] == "app/settings.py");
+  CHECK(loc["commit"]["sha"].get<std::string>().size() == 40);
+  CHECK(loc["commit"]["message"] == "config");
+  // An incomplete scan is a failure.
+  auto bad = Lh(dir.path(), "scan -f gitlab app nope");
+  CHECK(Json(bad)["scan"]["status"] == "failure");
+}

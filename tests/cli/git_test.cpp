@@ -314,7 +314,7 @@ TEST_CASE("git: a secret in a commit summary is redacted in the report") {
   Git(dir.path(), "init -q repo");
   const std::string token = fake.GithubToken();
   Commit(repo, "s.txt", "t " + token + "\n", "add token " + token);
-  for (const char* format : {"human", "json", "sarif"}) {
+  for (const char* format : {"human", "json", "sarif", "gitlab"}) {
     auto r = Sh(repo, std::string("\"$LEAKHOUND\" git . --format ") + format);
     INFO(format);
     CHECK(r.code == 1);

@@ -16,9 +16,9 @@ ci/leakhound.gitlab-ci.yml
   rules for merge requests and the default branch) and leakhound-secret-detection extending it;
   the variables its script reads are declared. The script is run by /bin/sh with a stand-in
   leakhound for each command and combination of variables; each command line it makes is
-  checked by the real binary (LEAKHOUND_CHECK_ARGS=1). `--format gitlab` is PENDING until the
-  binary has it; once it does, the script runs for real on a project with a fake secret and the
-  report must have the fields of GitLab's secret-detection report (schema 15.x).
+  checked by the real binary (LEAKHOUND_CHECK_ARGS=1), `--format gitlab` included. Then the script
+  runs for real on a project with a fake secret, and the report must have the fields of GitLab's
+  secret-detection report (schema 15.x), with the secret redacted.
 """
 import json
 import os
@@ -168,7 +168,6 @@ def check_gitlab():
        "leakhound-secret-detection, variables")
 
     # The command lines the script makes, for each command and each optional variable.
-    has_gitlab = "gitlab" in subprocess.run([LH, "scan", "--help"], capture_output=True, text=True).stdout
     cases = [
         ({}, ["scan", "--format", "gitlab", "-o", REPORT, "."]),
         ({"LEAKHOUND_COMMAND": "git", "LEAKHOUND_FAIL_ON": "high"},
@@ -178,7 +177,6 @@ def check_gitlab():
          ["image", "--baseline", ".leakhound-baseline", "--disable-rule", "generic.password", "-j", "2",
           "--format", "gitlab", "-o", REPORT, "app.tar"]),
     ]
-    pending = 0
     for overrides, want in cases:
         with tempfile.TemporaryDirectory() as tmp:
             bindir, log = stand_in(tmp)
@@ -196,18 +194,11 @@ def check_gitlab():
                 if f"directory = {proj}" not in cfg:
                     fail(what, f"`git` does not mark the checkout as a safe directory: {cfg!r}")
             argv = calls[0]
-            if not has_gitlab:  # check the rest now; --format gitlab once the binary has it
-                argv = [a for i, a in enumerate(argv) if a != "gitlab" and not (a == "--format" and argv[i + 1:i + 2] == ["gitlab"])]
-                pending += 1
             c = subprocess.run([LH] + argv, cwd=proj, env=dict(os.environ, LEAKHOUND_CHECK_ARGS="1"),
                                capture_output=True, text=True)
             if c.returncode != 0:
                 fail(what, f"`leakhound {' '.join(argv)}` is rejected: {c.stderr.strip()}")
     ok(f"{what}: the script's command lines for scan, git and image are accepted by the binary")
-    if not has_gitlab:
-        print(f"PENDING {what}: `--format gitlab` is not in this binary yet ({pending} command lines "
-              "checked without it; the report itself is checked once it is)")
-        return
     check_gitlab_report(job, variables)
 
 
@@ -249,6 +240,12 @@ def check_gitlab_report(job, variables):
         loc = v.get("location") or {}
         if loc.get("file") != "app/settings.py" or loc.get("start_line") != 1:
             fail(what, f"location is {loc}, want file app/settings.py (relative) and start_line 1")
+        if not (loc.get("commit") or {}).get("sha"):
+            fail(what, f"location.commit.sha (required by the schema) is missing: {loc}")
+        if not re.match(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", str(v.get("id", ""))):
+            fail(what, f"id {v.get('id')!r} is not UUID-shaped")
+        if "raw_source_code_extract" in v and token in v["raw_source_code_extract"]:
+            fail(what, "raw_source_code_extract holds the secret")
         for ident in v.get("identifiers") or [{}]:
             if not all(ident.get(k) for k in ("type", "name", "value")):
                 fail(what, f"an identifier lacks type, name or value: {ident}")

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "engine_rules.hpp"
@@ -140,4 +142,85 @@ TEST_CASE("Baseline: sorted fingerprints, round trip, bad lines named") {
   for (const auto& s : f.secrets) CHECK(text.find(s) == std::string::npos);
   const std::string bad = dir.Write("bad", "# comment\nnot-a-fingerprint rule\n");
   CHECK_THROWS_WITH(LoadBaseline(bad), Catch::Contains("bad:2"));
+}
+
+TEST_CASE("GitLab report: secret-detection schema 15.x, one vulnerability per location") {
+  Fixture f;
+  // A location in a git commit, beside the file locations.
+  Location in_commit = f.report.findings[0].locations[0];
+  in_commit.origin = Origin{"git", "./src/old.py",
+                            {{"commit", std::string(40, 'a')}, {"author", "A <a@example.com>"},
+                             {"date", "2024-01-02T03:04:05Z"}, {"summary", "add config"}}};
+  in_commit.line = 7;
+  f.report.findings[0].locations.push_back(in_commit);
+  ReportOptions options;
+  options.now = 1700000000;  // 2023-11-14T22:13:20
+  f.report.summary.elapsed_seconds = 2.5;
+  for (bool show : {false, true}) {
+    options.show_secrets = show;
+    std::ostringstream out;
+    WriteReport(f.report, ReportFormat::kGitlab, options, out);
+    const std::string text = out.str();
+    for (const auto& s : f.secrets) {  // not even with --show-secrets
+      CHECK(text.find(s) == std::string::npos);
+      CHECK(text.find(s.substr(4, 12)) == std::string::npos);
+    }
+    const auto j = nlohmann::json::parse(text);
+    CHECK(j["version"] == "15.0.7");
+    const auto& v = j["vulnerabilities"];
+    REQUIRE(v.size() == 5);  // 4 file locations + the commit
+    std::set<std::string> ids;
+    for (const auto& x : v) {
+      ids.insert(x["id"].get<std::string>());
+      CHECK(std::regex_match(x["id"].get<std::string>(),
+                             std::regex("[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+      CHECK(x["category"] == "secret_detection");
+      CHECK(!x.contains("confidence"));  // removed in schema 15.0.0
+      CHECK(std::set<std::string>{"Critical", "High", "Medium", "Low", "Info"}.count(x["severity"]));
+      CHECK(x["identifiers"][0]["type"] == "leakhound_rule_id");
+      CHECK(!x["identifiers"][0]["value"].get<std::string>().empty());
+      CHECK(x["location"]["start_line"].get<int>() >= 1);
+      CHECK(x["location"]["commit"]["sha"].get<std::string>().size() >= 7);
+      CHECK(x["location"]["file"].get<std::string>().substr(0, 2) != "./");
+    }
+    CHECK(ids.size() == 5);  // one id per place
+    const auto& first = v[0];
+    CHECK(first["severity"] == "Critical");
+    CHECK(first["name"] == f.rules->rule(f.report.findings[0].rule).name);
+    CHECK(first["identifiers"][0]["value"] == f.rules->rule(f.report.findings[0].rule).id);
+    bool commit_seen = false;
+    for (const auto& x : v)
+      if (x["location"]["file"] == "src/old.py") {
+        commit_seen = true;
+        CHECK(x["location"]["start_line"] == 7);
+        CHECK(x["location"]["commit"]["sha"] == std::string(40, 'a'));
+        CHECK(x["location"]["commit"]["message"] == "add config");
+      } else {
+        CHECK(x["location"]["commit"]["sha"] == "0000000");
+      }
+    CHECK(commit_seen);
+    const auto& scan = j["scan"];
+    CHECK(scan["type"] == "secret_detection");
+    CHECK(scan["status"] == "failure");  // the fixture has an unreadable file
+    CHECK(scan["messages"][0]["value"].get<std::string>().find("secret/unreadable.txt") == 0);
+    CHECK(scan["end_time"] == "2023-11-14T22:13:20");
+    CHECK(scan["start_time"] == "2023-11-14T22:13:17");
+    for (const char* part : {"analyzer", "scanner"}) {
+      CHECK(scan[part]["id"] == "leakhound");
+      CHECK(scan[part]["vendor"]["name"] == "leakhound");
+      CHECK(!scan[part]["version"].get<std::string>().empty());
+    }
+  }
+  // Stable ids: the same report twice gives the same ids; another place, another id.
+  const Location& l0 = f.report.findings[0].locations[0];
+  CHECK(GitlabVulnerabilityId(f.report.findings[0].fingerprint, l0) ==
+        GitlabVulnerabilityId(f.report.findings[0].fingerprint, l0));
+  Location moved = l0;
+  moved.line += 1;
+  CHECK(GitlabVulnerabilityId(f.report.findings[0].fingerprint, l0) !=
+        GitlabVulnerabilityId(f.report.findings[0].fingerprint, moved));
+  f.report.summary.errors.clear();
+  std::ostringstream ok;
+  WriteReport(f.report, ReportFormat::kGitlab, options, ok);
+  CHECK(nlohmann::json::parse(ok.str())["scan"]["status"] == "success");
 }
