@@ -42,6 +42,7 @@ enum class FileKind : uint8_t {
   kPgpass,          // .pgpass, pgpass.conf
   kRailsMasterKey,  // config/master.key, config/credentials/*.key
   kOpenvpnAuth,     // auth-user-pass files (under an openvpn directory), *.ovpn profiles
+  kSftpConfig,      // sftp.json (VS Code SFTP), sftp-config.json (Sublime SFTP)
 };
 
 // The kind a path names, from its base name only.
@@ -103,12 +104,13 @@ Analysis AnalyzeDotenv(std::string_view data);
 Analysis AnalyzeCompose(std::string_view data);
 Analysis AnalyzeDockerfile(std::string_view data);
 Analysis AnalyzeKubernetes(std::string_view data);
-// Credential files by name (kNetrc, kPgpass, kRailsMasterKey, kOpenvpnAuth); others: empty.
+// Credential files by name (kNetrc ... kSftpConfig); others: empty.
 Analysis AnalyzeCredentialFile(FileKind kind, std::string_view data);
 // The credential-file kinds, in order (rules check runs a `credfile` rule's examples as each).
 inline constexpr FileKind kCredentialFileKinds[] = {FileKind::kNetrc, FileKind::kPgpass,
                                                     FileKind::kRailsMasterKey,
-                                                    FileKind::kOpenvpnAuth};
+                                                    FileKind::kOpenvpnAuth,
+                                                    FileKind::kSftpConfig};
 // Dispatches on `kind` (kYaml is sniffed first). kNone gives an empty analysis.
 Analysis AnalyzeFile(FileKind kind, std::string_view data);
 

@@ -56,6 +56,7 @@ FileKind DetectCredentialFileKind(std::string_view path, std::string_view base) 
       (EndsWith(base, ".key") && path.find("config/credentials/") != std::string_view::npos))
     return FileKind::kRailsMasterKey;
   if (base == "auth-user-pass" || EndsWith(base, ".ovpn")) return FileKind::kOpenvpnAuth;
+  if (base == "sftp.json" || base == "sftp-config.json") return FileKind::kSftpConfig;
   const bool in_openvpn = StartsWith(path, "openvpn/") ||
                           path.find("/openvpn/") != std::string_view::npos;
   if (in_openvpn)
@@ -128,7 +129,8 @@ std::string_view AnalyzerName(FileKind kind) {
     case FileKind::kNetrc:
     case FileKind::kPgpass:
     case FileKind::kRailsMasterKey:
-    case FileKind::kOpenvpnAuth: return "credfile";
+    case FileKind::kOpenvpnAuth:
+    case FileKind::kSftpConfig: return "credfile";
     case FileKind::kYaml:
     case FileKind::kNone: break;
   }
@@ -252,7 +254,8 @@ Analysis AnalyzeFile(FileKind kind, std::string_view data) {
     case FileKind::kNetrc:
     case FileKind::kPgpass:
     case FileKind::kRailsMasterKey:
-    case FileKind::kOpenvpnAuth: return AnalyzeCredentialFile(kind, data);
+    case FileKind::kOpenvpnAuth:
+    case FileKind::kSftpConfig: return AnalyzeCredentialFile(kind, data);
     case FileKind::kYaml:
     case FileKind::kNone: break;
   }

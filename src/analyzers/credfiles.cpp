@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "analyzers/analyzers.hpp"
 #include "scan/credential_score.hpp"
 
@@ -89,7 +91,9 @@ Analysis AnalyzeNetrc(std::string_view d) {
   } password;
   auto flush = [&] {
     // Anonymous FTP ("login anonymous password user@host") is a convention, not a credential.
-    if (password.set && !EqualsNoCase(login, "anonymous") && !EqualsNoCase(login, "ftp"))
+    // A password equal to the login is a default account's (and would show in the snippet).
+    if (password.set && !EqualsNoCase(login, "anonymous") && !EqualsNoCase(login, "ftp") &&
+        password.value != login)
       AddScored(&a, d, "credfile.netrc_password", "netrc " + (machine.empty() ? "default" : machine),
                 "password", password.value, password.begin, password.end);
     machine.clear();
@@ -146,7 +150,8 @@ Analysis AnalyzePgpass(std::string_view d) {
         fields[n] += line[i];
       }
     }
-    if (n != 4 || fields[4].empty()) continue;
+    // No password, or the user name again (a default account, e.g. postgres:postgres).
+    if (n != 4 || fields[4].empty() || fields[4] == fields[3]) continue;
     AddScored(&a, d, "credfile.pgpass_password", "pgpass " + fields[0] + ":" + fields[1] + ":" +
               fields[2] + ":" + fields[3], "password", fields[4], line_begin + start4,
               line_begin + line.size());
@@ -216,6 +221,47 @@ Analysis AnalyzeOpenvpnAuth(std::string_view d) {
   return a;
 }
 
+// ---- SFTP upload configs of editors ----
+// VS Code's SFTP extension (.vscode/sftp.json) and Sublime SFTP (sftp-config.json): a JSON
+// object (or a list of them; comments allowed) with the server's "host" and, when saved, its
+// "password" or the key's "passphrase".
+void AddSftpObject(Analysis* a, std::string_view d, const nlohmann::json& o, size_t* search_from) {
+  if (!o.is_object() || !o.contains("host")) return;
+  for (const char* key : {"password", "passphrase"}) {
+    auto it = o.find(key);
+    if (it == o.end() || !it->is_string()) continue;
+    const std::string value = it->get<std::string>();
+    // Where it is written: the next "key" after the previous one found.
+    const std::string quoted = std::string("\"") + key + "\"";
+    size_t at = d.find(quoted, *search_from);
+    if (at == std::string_view::npos) at = d.find(quoted);
+    if (at == std::string_view::npos) continue;
+    size_t end = d.find('\n', at);
+    if (end == std::string_view::npos) end = d.size();
+    *search_from = at + quoted.size();
+    AddScored(a, d, "credfile.sftp_config_password",
+              std::string("sftp ") + o["host"].dump() + " " + key, key, value, at, end);
+  }
+}
+
+Analysis AnalyzeSftpConfig(std::string_view d) {
+  Analysis a;
+  a.kind = FileKind::kSftpConfig;
+  nlohmann::json j = nlohmann::json::parse(d, nullptr, /*allow_exceptions=*/false,
+                                           /*ignore_comments=*/true);
+  if (j.is_discarded()) {
+    a.warnings.push_back({0, "not valid JSON: SFTP config not analyzed"});
+    return a;
+  }
+  size_t from = 0;
+  if (j.is_array()) {
+    for (const auto& o : j) AddSftpObject(&a, d, o, &from);
+  } else {
+    AddSftpObject(&a, d, j, &from);
+  }
+  return a;
+}
+
 }  // namespace
 
 Analysis AnalyzeCredentialFile(FileKind kind, std::string_view data) {
@@ -224,6 +270,7 @@ Analysis AnalyzeCredentialFile(FileKind kind, std::string_view data) {
     case FileKind::kPgpass: return AnalyzePgpass(data);
     case FileKind::kRailsMasterKey: return AnalyzeRailsMasterKey(data);
     case FileKind::kOpenvpnAuth: return AnalyzeOpenvpnAuth(data);
+    case FileKind::kSftpConfig: return AnalyzeSftpConfig(data);
     default: break;
   }
   return {};

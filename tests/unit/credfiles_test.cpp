@@ -74,6 +74,7 @@ TEST_CASE("credfiles: .pgpass lines with escapes, comments and empty passwords")
       "db-main.corp.internal:5432:orders:ci-bot:Pepper2020*\n"
       "replica.corp.internal:15432:*:repl:pa\\:ss9Wq\n"
       "db.corp.internal:5432:orders:app:\n"
+      "localhost:5432:*:postgres:postgres\n"
       "broken line without fields\n";
   const auto f = Flags(FileKind::kPgpass, d);
   REQUIRE(f.size() == 2);
@@ -125,4 +126,31 @@ TEST_CASE("credfiles: AnalyzeBlob reports a weak .netrc password with its score 
   CHECK(m.secret.Reveal() == "cookie65");
   CHECK(m.score >= 0.5);
   CHECK(!m.reasons.empty());
+}
+
+TEST_CASE("credfiles: editor SFTP configs (JSON with comments, one server or a list)") {
+  CHECK(DetectFileKind("site/.vscode/sftp.json") == FileKind::kSftpConfig);
+  CHECK(DetectFileKind("sftp-config.json") == FileKind::kSftpConfig);
+  const std::string d =
+      "[\n"
+      "  // staging\n"
+      "  {\"host\": \"web01.corp.internal\", \"username\": \"deploy\",\n"
+      "   \"password\": \"banana94\"},\n"
+      "  {\"host\": \"web02.corp.internal\", \"privateKeyPath\": \"~/.ssh/id\",\n"
+      "   \"passphrase\": \"Vt7#qLm2Rw9!\"},\n"
+      "  {\"host\": \"web03.corp.internal\", \"password\": \"${SFTP_PASSWORD}\"}\n"
+      "]\n";
+  const auto f = Flags(FileKind::kSftpConfig, d);
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].rule == "credfile.sftp_config_password");
+  CHECK(f[0].secret == "banana94");
+  CHECK(f[0].line == 4);
+  CHECK(f[1].secret == "Vt7#qLm2Rw9!");
+  CHECK(f[1].line == 6);
+  // Not JSON: a warning, no flag.
+  const Analysis bad = AnalyzeFile(FileKind::kSftpConfig, "{\"host\": ");
+  CHECK(bad.flags.empty());
+  CHECK(bad.warnings.size() == 1);
+  // JSON without a host: not an SFTP config.
+  CHECK(Flags(FileKind::kSftpConfig, "{\"password\": \"banana94\"}").empty());
 }
