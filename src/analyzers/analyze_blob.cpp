@@ -9,6 +9,7 @@
 
 #include "analyzers/analyzers.hpp"
 #include "config/config.hpp"
+#include "scan/credential_score.hpp"
 #include "scan/filters.hpp"
 
 namespace leakhound {
@@ -138,13 +139,18 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
   }
 
   // The analyzer's own findings, through the filters their rules set.
-  for (auto& fl : a.flags) {
+  std::vector<const FlagScore*> score_of(a.flags.size(), nullptr);
+  for (const auto& s : a.scores)
+    if (s.flag < score_of.size()) score_of[s.flag] = &s;
+  for (size_t fi = 0; fi < a.flags.size(); ++fi) {
+    auto& fl = a.flags[fi];
     const int idx = RuleIndex(rules, fl.rule_id);
     if (idx < 0) continue;  // disabled
     const Rule& rule = rules.rule(idx);
     const double entropy = ShannonEntropy(fl.secret);
-    if (fl.literal && (entropy < rule.min_entropy ||
-                       (rule.placeholder_filter && IsPlaceholder(fl.secret))))
+    const FlagScore* scored = score_of[fi];  // replaces min_entropy and the placeholder filter
+    if (fl.literal && !scored &&
+        (entropy < rule.min_entropy || (rule.placeholder_filter && IsPlaceholder(fl.secret))))
       continue;
     if (fl.secret.empty()) continue;
     if (allow && allow->Allows(fl.secret)) {
@@ -157,6 +163,11 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
     m.entropy = entropy;
     m.field = fl.field;
     m.about_name = !fl.literal;
+    if (scored) {
+      m.score = scored->score;
+      m.confidence = ConfidenceFromScore(scored->score);
+      m.reasons = scored->reasons;
+    }
     if (fl.literal) {
       add(std::move(m), fl.begin, fl.end);
     } else {  // about a name or a path: the span is what is shown

@@ -37,6 +37,12 @@ enum class FileKind : uint8_t {
   kDockerfile,  // Dockerfile, Dockerfile.*, *.Dockerfile, Containerfile
   kYaml,        // any other *.yaml / *.yml: the content decides (SniffYaml)
   kKubernetes,  // a YAML file whose content has apiVersion: and kind:
+  // Credential files, by name (credfiles.cpp):
+  kNetrc,           // .netrc, _netrc
+  kPgpass,          // .pgpass, pgpass.conf
+  kRailsMasterKey,  // config/master.key, config/credentials/*.key
+  kOpenvpnAuth,     // auth-user-pass files (under an openvpn directory), *.ovpn profiles
+  kSftpConfig,      // sftp.json (VS Code SFTP), sftp-config.json (Sublime SFTP)
 };
 
 // The kind a path names, from its base name only.
@@ -69,6 +75,15 @@ struct Flag {
   bool literal = true;
 };
 
+// The analyzer's own score of one of its flags (ScoreCredential, for a value in a
+// credential-only slot): it replaces the rule's min_entropy and placeholder filter, and the
+// finding's confidence comes from it.
+struct FlagScore {
+  size_t flag = 0;  // index in Analysis::flags
+  double score = 0;
+  std::vector<std::string> reasons;
+};
+
 struct AnalyzerWarning {
   uint64_t line = 0;  // 1-based; 0 when not tied to a line
   std::string message;
@@ -78,6 +93,7 @@ struct Analysis {
   FileKind kind = FileKind::kNone;
   std::vector<Fact> facts;
   std::vector<Flag> flags;
+  std::vector<FlagScore> scores;  // for some of the flags, in any order
   std::vector<AnalyzerWarning> warnings;
   // Files the analyzed file refers to and that are worth reading too (compose: the services'
   // env_file references, as written, relative to the compose file).
@@ -88,6 +104,13 @@ Analysis AnalyzeDotenv(std::string_view data);
 Analysis AnalyzeCompose(std::string_view data);
 Analysis AnalyzeDockerfile(std::string_view data);
 Analysis AnalyzeKubernetes(std::string_view data);
+// Credential files by name (kNetrc ... kSftpConfig); others: empty.
+Analysis AnalyzeCredentialFile(FileKind kind, std::string_view data);
+// The credential-file kinds, in order (rules check runs a `credfile` rule's examples as each).
+inline constexpr FileKind kCredentialFileKinds[] = {FileKind::kNetrc, FileKind::kPgpass,
+                                                    FileKind::kRailsMasterKey,
+                                                    FileKind::kOpenvpnAuth,
+                                                    FileKind::kSftpConfig};
 // Dispatches on `kind` (kYaml is sniffed first). kNone gives an empty analysis.
 Analysis AnalyzeFile(FileKind kind, std::string_view data);
 

@@ -46,6 +46,27 @@ bool In(const std::string& w, std::initializer_list<const char*> list) {
   return false;
 }
 
+// Credential files named by convention. OpenVPN's auth-user-pass file has no fixed name, so
+// only the names people give it inside an openvpn directory count (and "auth-user-pass").
+FileKind DetectCredentialFileKind(std::string_view path, std::string_view base) {
+  if (base == ".netrc" || base == "_netrc") return FileKind::kNetrc;
+  if (base == ".pgpass" || base == "pgpass.conf") return FileKind::kPgpass;
+  // Rails: config/master.key, config/credentials/<environment>.key (the content decides).
+  if (base == "master.key" ||
+      (EndsWith(base, ".key") && path.find("config/credentials/") != std::string_view::npos))
+    return FileKind::kRailsMasterKey;
+  if (base == "auth-user-pass" || EndsWith(base, ".ovpn")) return FileKind::kOpenvpnAuth;
+  if (base == "sftp.json" || base == "sftp-config.json") return FileKind::kSftpConfig;
+  const bool in_openvpn = StartsWith(path, "openvpn/") ||
+                          path.find("/openvpn/") != std::string_view::npos;
+  if (in_openvpn)
+    for (const char* n : {"auth.txt", "auth.conf", "pass.txt", "passwd.txt", "password.txt",
+                          "credentials.txt", "credentials", "creds.txt", "login.txt", "login.conf",
+                          "userpass.txt", "up.txt", "user-pass.txt", "auth-user-pass.txt"})
+      if (base == n) return FileKind::kOpenvpnAuth;
+  return FileKind::kNone;
+}
+
 }  // namespace
 
 FileKind DetectFileKind(std::string_view path) {
@@ -71,6 +92,7 @@ FileKind DetectFileKind(std::string_view path) {
       break;
     default: break;
   }
+  if (const FileKind k = DetectCredentialFileKind(path, base); k != FileKind::kNone) return k;
   const char last = base.back();
   if (last == 'v' && EndsWith(base, ".env")) return FileKind::kDotenv;
   if (last == 'e' && (EndsWith(base, ".Dockerfile") || EndsWith(base, ".dockerfile")))
@@ -104,6 +126,11 @@ std::string_view AnalyzerName(FileKind kind) {
     case FileKind::kCompose: return "compose";
     case FileKind::kDockerfile: return "dockerfile";
     case FileKind::kKubernetes: return "kubernetes";
+    case FileKind::kNetrc:
+    case FileKind::kPgpass:
+    case FileKind::kRailsMasterKey:
+    case FileKind::kOpenvpnAuth:
+    case FileKind::kSftpConfig: return "credfile";
     case FileKind::kYaml:
     case FileKind::kNone: break;
   }
@@ -224,6 +251,11 @@ Analysis AnalyzeFile(FileKind kind, std::string_view data) {
     case FileKind::kCompose: return AnalyzeCompose(data);
     case FileKind::kDockerfile: return AnalyzeDockerfile(data);
     case FileKind::kKubernetes: return AnalyzeKubernetes(data);
+    case FileKind::kNetrc:
+    case FileKind::kPgpass:
+    case FileKind::kRailsMasterKey:
+    case FileKind::kOpenvpnAuth:
+    case FileKind::kSftpConfig: return AnalyzeCredentialFile(kind, data);
     case FileKind::kYaml:
     case FileKind::kNone: break;
   }

@@ -37,6 +37,30 @@ void CheckExamples(const RuleSet& set, const Rule& rule, RuleCheckResult* result
     }
     if (!scanner.ScanBuffer(text, &scan, &error)) return false;
     const uint32_t rule_index = static_cast<uint32_t>(idx);
+    const bool suppressed =
+        std::find(scan.suppressed_rules.begin(), scan.suppressed_rules.end(), rule_index) !=
+        scan.suppressed_rules.end();
+    // Examples are checked at the default --min-confidence (medium): a contextual rule's
+    // finding below it is not reported, so it fires neither an example nor a negative example.
+    // Default-credential rules report only at low, so theirs are checked at low.
+    const bool low_rule = rule.id.size() > 19 &&
+                          rule.id.compare(rule.id.size() - 19, 19, ".default_credential") == 0;
+    const Confidence min = low_rule ? Confidence::kLow : Confidence::kMedium;
+    auto reported = [&](const std::vector<Match>& matches) {
+      return std::any_of(matches.begin(), matches.end(), [&](const Match& m) {
+        return m.rule == rule_index && (!rule.IsContextual() || m.confidence >= min);
+      });
+    };
+    if (rule.analyzer == "credfile") {  // the file's name decides: try each credential kind
+      const std::vector<Match> raw = scan.matches;
+      for (FileKind k : kCredentialFileKinds) {
+        std::vector<Match> matches = raw;
+        AnalyzedBlob analyzed;
+        AnalyzeBlob(k, text, scanner, nullptr, &matches, &analyzed);
+        if (reported(matches)) return true;
+      }
+      return suppressed;
+    }
     if (kind != FileKind::kNone) {
       AnalyzedBlob analyzed;
       AnalyzeBlob(kind, text, scanner, nullptr, &scan.matches, &analyzed);
@@ -44,15 +68,7 @@ void CheckExamples(const RuleSet& set, const Rule& rule, RuleCheckResult* result
       if (CommittedDotenvMatch(set, ".env", analyzed.dotenv_secrets, &committed))
         scan.matches.push_back(committed);
     }
-    // Examples are checked at the default --min-confidence (medium): a generic rule's finding
-    // below it is not reported, so it neither fires an example nor a negative example.
-    return std::any_of(scan.matches.begin(), scan.matches.end(),
-                       [&](const Match& m) {
-                         return m.rule == rule_index &&
-                                (!rule.IsContextual() || m.confidence >= Confidence::kMedium);
-                       }) ||
-           std::find(scan.suppressed_rules.begin(), scan.suppressed_rules.end(), rule_index) !=
-               scan.suppressed_rules.end();
+    return reported(scan.matches) || suppressed;
   };
   const std::string where = rule.source + ": rule " + rule.id + ": ";
   for (const auto& ex : rule.examples) {
