@@ -93,7 +93,7 @@ bool IsDefaultCredential(const Flag& fl, const CredentialScore& scored) {
   if (!placeholder && !IsKnownDefaultCredential(fl.key, fl.secret)) return false;
   size_t alnum = 0;
   for (unsigned char c : fl.secret) alnum += std::isalnum(c) ? 1 : 0;
-  if (alnum == 0) return false;  // a mask
+  if (alnum < 4) return false;  // a mask, a number, a letter: nothing a login would take
   std::string lower(fl.secret);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return lower.find("xxxx") == std::string::npos && lower.find("redacted") == std::string::npos;

@@ -189,7 +189,9 @@ bool IsSecretName(std::string_view key) {
                 "user", "username", "issuer", "audience", "scope", "scopes", "method", "provider",
                 "store", "backend", "required", "min", "max", "rotation", "hint", "reset", "label",
                 "title", "help", "text", "message", "prompt", "placeholder", "description",
-                "regex", "pattern", "strength", "complexity", "expired", "changed"}))
+                "regex", "pattern", "strength", "complexity", "expired", "changed", "days",
+                "hours", "minutes", "seconds", "age", "attempts", "retries", "history",
+                "chars", "characters", "digits", "level", "rounds", "iterations", "cost"}))
     return false;
   for (const auto& x : w)
     if (x == "public" || x == "pub") return false;

@@ -25,9 +25,8 @@ bool PlainSecretKey(std::string_view key) {
   const size_t sep = k.find_last_of("-_");
   if (sep != std::string::npos && sep + 1 < k.size())
     for (const char* p : {"username", "user", "host", "hostname", "port", "database", "db",
-                          "dbname", "name", "namespace", "region", "endpoint", "email", "url",
-                          "uri", "type", "account", "project", "cluster", "server", "address",
-                          "addr"})
+                          "dbname", "name", "namespace", "region", "email", "type", "account",
+                          "project", "cluster", "server", "address", "addr"})
       if (k.compare(sep + 1, std::string::npos, p) == 0) return true;
   return false;
 }

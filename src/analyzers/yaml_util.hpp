@@ -90,6 +90,7 @@ inline void ForEachEntry(const YAML::Node& map,
   std::set<std::string> own_seen;
   std::set<std::string>& seen = seen_in ? *seen_in : own_seen;
   std::vector<YAML::Node> sources;
+  std::vector<std::string> here;
   for (const auto& kv : map) {
     if (!kv.first.IsScalar()) continue;
     const std::string key = kv.first.Scalar();
@@ -99,9 +100,13 @@ inline void ForEachEntry(const YAML::Node& map,
         for (const auto& s : kv.second) sources.push_back(s);
       continue;
     }
-    if (!seen.insert(key).second) continue;
+    // A merged entry hidden by one written or merged before it. (A key written twice in one
+    // mapping is invalid YAML, but both values are visited: either may be a secret.)
+    if (seen_in && seen.count(key)) continue;
+    here.push_back(key);
     fn(key, kv.first, kv.second);
   }
+  seen.insert(here.begin(), here.end());
   for (const auto& src : sources) ForEachEntry(src, fn, depth + 1, &seen);
 }
 

@@ -460,6 +460,19 @@ TEST_CASE("analyzers: the Docker checklist's weak passwords are reported at medi
   check(On(k8s, 5), "kubernetes.secret_literal", "secret123");
   check(On(k8s, 8), "kubernetes.secret_literal", "welcome2025");
   for (const auto& h : k8s) CHECK(h.line != 6);
+  // A key written twice (invalid YAML, but seen): both values are looked at. A URL with
+  // credentials under a *-url key is still a Secret's value.
+  const auto twice = Hits(FileKind::kYaml,
+                          "apiVersion: v1\n"
+                          "kind: Secret\n"
+                          "metadata: {name: db}\n"
+                          "stringData:\n"
+                          "  password: \"secret99\"\n"
+                          "  database-url: \"oracle://app:Zr8kq2LmW5@ora.internal:1521/ORCL\"\n"
+                          "  password: \"welcome2024\"\n");
+  check(On(twice, 5), "kubernetes.secret_literal", "secret99");
+  check(On(twice, 7), "kubernetes.secret_literal", "welcome2024");
+  CHECK_FALSE(On(twice, 6).secret.empty());  // (a connection-string rule may report it first)
 }
 
 TEST_CASE("analyzers: references and placeholders in credential slots stay quiet at medium") {
@@ -474,7 +487,9 @@ TEST_CASE("analyzers: references and placeholders in credential slots stay quiet
                         "PASSWORD_AUTH_ENABLED=true\n"
                         "ROOT_PASSWORD=changeme\n"
                         "APP_PASSWORD=your-password-here\n"
-                        "MQ_PASS=xxxxxxxx\n");
+                        "MQ_PASS=xxxxxxxx\n"
+                        "PASSWORD_EXPIRY_DAYS=\"5\"\n"
+                        "MAX_PASSWORD_ATTEMPTS=5\n");
   // Only the two placeholders a default could be: low, under a rule of their own.
   REQUIRE(env.size() == 2);
   CHECK(On(env, 9).rule == "dotenv.default_credential");
