@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <tuple>
 
@@ -79,6 +80,25 @@ int RuleIndex(const RuleSet& rules, const std::string& id) {
   return it == index.end() ? -1 : it->second;
 }
 
+// A value the scorer dropped that is still worth an audit: a placeholder or a well-known
+// default (changeme, admin, postgres, guest, the key's own word) in a credential-only slot. Not
+// references, empty values, masks (****) or values that are not literals.
+bool IsDefaultCredential(const Flag& fl, const CredentialScore& scored) {
+  if (fl.slot != CredentialSlot::kCredentialOnly) return false;
+  bool placeholder = false;
+  for (const auto& r : scored.reasons) {
+    if (r == "value:reference" || r == "value:literal-keyword") return false;
+    placeholder = placeholder || r == "value:placeholder" || r == "value:equals-key";
+  }
+  if (!placeholder && !IsKnownDefaultCredential(fl.key, fl.secret)) return false;
+  size_t alnum = 0;
+  for (unsigned char c : fl.secret) alnum += std::isalnum(c) ? 1 : 0;
+  if (alnum < 4) return false;  // a mask, a number, a letter: nothing a login would take
+  std::string lower(fl.secret);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("xxxx") == std::string::npos && lower.find("redacted") == std::string::npos;
+}
+
 }  // namespace
 
 void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
@@ -142,17 +162,46 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
   std::vector<const FlagScore*> score_of(a.flags.size(), nullptr);
   for (const auto& s : a.scores)
     if (s.flag < score_of.size()) score_of[s.flag] = &s;
+  const std::string default_rule = DefaultCredentialRule(a.kind);
   for (size_t fi = 0; fi < a.flags.size(); ++fi) {
     auto& fl = a.flags[fi];
-    const int idx = RuleIndex(rules, fl.rule_id);
+    int idx = RuleIndex(rules, fl.rule_id);
     if (idx < 0) continue;  // disabled
-    const Rule& rule = rules.rule(idx);
+    const Rule* rule = &rules.rule(idx);
     const double entropy = ShannonEntropy(fl.secret);
-    const FlagScore* scored = score_of[fi];  // replaces min_entropy and the placeholder filter
-    if (fl.literal && !scored &&
-        (entropy < rule.min_entropy || (rule.placeholder_filter && IsPlaceholder(fl.secret))))
-      continue;
     if (fl.secret.empty()) continue;
+    CredentialScore scored;
+    bool is_scored = false;
+    if (const FlagScore* pre = score_of[fi]) {  // scored by the analyzer itself (credfile)
+      scored.score = pre->score;
+      scored.reasons = pre->reasons;
+      is_scored = true;
+    } else if (fl.literal && rule->scorer == Scorer::kCredential) {
+      // The credential scorer decides: a literal in a credential-only slot is reported
+      // whatever its strength, with the confidence its score gives.
+      const uint64_t at = Locate(data, fl.secret, fl.begin, fl.end).first;
+      const uint64_t ls = lines.LineStart(at);
+      const std::string_view line =
+          data.substr(ls, std::min<uint64_t>(lines.LineEnd(at) - ls, 400));
+      scored = ScoreCredential(fl.key, fl.secret, line, fl.slot);
+      is_scored = true;
+      const bool known_default = fl.slot == CredentialSlot::kCredentialOnly && !scored.drop &&
+                                 IsKnownDefaultCredential(fl.key, fl.secret);
+      if (known_default) scored.reasons.push_back("value:known-default");
+      if (scored.drop || known_default || entropy < rule->min_entropy) {
+        // A placeholder or a known default in a credential-only slot: a default credential,
+        // at low confidence, under a rule of its own.
+        if (!IsDefaultCredential(fl, scored)) continue;
+        idx = RuleIndex(rules, default_rule);
+        if (idx < 0) continue;
+        rule = &rules.rule(idx);
+        scored.reasons.push_back("default-credential");
+        scored.score = std::min(scored.score, ScoreFromConfidence(Confidence::kLow));
+      }
+    } else if (fl.literal && (entropy < rule->min_entropy ||
+                              (rule->placeholder_filter && IsPlaceholder(fl.secret)))) {
+      continue;
+    }
     if (allow && allow->Allows(fl.secret)) {
       ++out->allowed;
       continue;
@@ -163,10 +212,10 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
     m.entropy = entropy;
     m.field = fl.field;
     m.about_name = !fl.literal;
-    if (scored) {
-      m.score = scored->score;
-      m.confidence = ConfidenceFromScore(scored->score);
-      m.reasons = scored->reasons;
+    if (is_scored) {
+      m.score = scored.score;
+      m.confidence = ConfidenceFromScore(scored.score);
+      m.reasons = std::move(scored.reasons);
     }
     if (fl.literal) {
       add(std::move(m), fl.begin, fl.end);
@@ -219,12 +268,15 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
 
   if (kind == FileKind::kDotenv) {
     std::set<std::string> seen;
-    for (const auto& m : *matches)
+    for (const auto& m : *matches) {
+      // A default credential or a weak guess is not what makes a committed .env file a leak.
+      if (m.confidence == Confidence::kLow && rules.rule(m.rule).IsContextual()) continue;
       for (const auto& f : a.facts)
         if (m.offset >= f.begin && m.offset < std::max(f.end, f.begin + 1)) {
           if (seen.insert(f.key).second) out->dotenv_secrets.emplace_back(f.key, m.secret.Reveal());
           break;
         }
+    }
   }
 }
 

@@ -25,6 +25,7 @@
 
 #include "leakhound/blob.hpp"
 #include "scan/blob_scanner.hpp"
+#include "scan/credential_score.hpp"
 
 namespace leakhound {
 
@@ -71,8 +72,12 @@ struct Flag {
   std::string secret;
   std::string field;
   uint64_t begin = 0, end = 0;  // the span shown (and redacted) in the snippet
-  // The secret is a literal value: the rule's min_entropy and placeholder filter apply.
+  // The secret is a literal value: the rule's min_entropy and placeholder filter apply (for a
+  // rule with `scorer: credential`, the credential scorer decides instead, from `key`, the
+  // value and `slot`).
   bool literal = true;
+  std::string key;  // the name the value is assigned to (DB_PASSWORD, "password" for --password)
+  CredentialSlot slot = CredentialSlot::kAssignment;
 };
 
 // The analyzer's own score of one of its flags (ScoreCredential, for a value in a
@@ -119,6 +124,25 @@ Analysis AnalyzeFile(FileKind kind, std::string_view data);
 // A secret-looking key name: DB_PASSWORD, apiKey, client-secret, STRIPE_KEY, GITHUB_TOKEN...
 // but not DB_PASSWORD_FILE, TOKEN_URL, PUBLIC_KEY, SECRET_NAME.
 bool IsSecretName(std::string_view key);
+// A name that can only hold a credential: a password-like name (DB_PASSWORD, RABBITMQ_DEFAULT_PASS,
+// db-pwd, passphrase) or a documented credential variable of a common database or service image
+// (POSTGRES_PASSWORD, MONGO_INITDB_ROOT_PASSWORD, NEO4J_AUTH, VAULT_DEV_ROOT_TOKEN_ID...).
+bool IsCredentialOnlyName(std::string_view key);
+// A documented credential variable of a common image (the list in common.cpp).
+bool IsImageCredentialVariable(std::string_view key);
+// The slot a value under `key` sits in, for the credential scorer.
+inline CredentialSlot SlotOf(std::string_view key) {
+  return IsCredentialOnlyName(key) ? CredentialSlot::kCredentialOnly : CredentialSlot::kAssignment;
+}
+// The secret part of a value under `key`: the password of NEO4J_AUTH=user/password; else the
+// value itself.
+std::string CredentialPart(std::string_view key, const std::string& value);
+// A documented default (guest, postgres, minioadmin...) or the key's own word
+// (REDIS_PASSWORD=redis): a default credential rather than a chosen one.
+bool IsKnownDefaultCredential(std::string_view key, std::string_view value);
+// The rule id of the default-credential finding of an analyzer ("compose.default_credential").
+std::string DefaultCredentialRule(FileKind kind);
+
 // A value that refers to a secret kept elsewhere rather than holding one: ${VAR}, $VAR,
 // {{ template }}, /run/secrets/..., a path, a URL without credentials, vault:/arn:/op:// refs.
 bool IsReference(std::string_view value);

@@ -137,7 +137,73 @@ std::string_view AnalyzerName(FileKind kind) {
   return "";
 }
 
+// Documented credential variables of common database and service images (their Docker Hub
+// and vendor documentation): the values they take are the service's password or token.
+bool IsImageCredentialVariable(std::string_view key) {
+  static constexpr std::string_view kVariables[] = {
+      "POSTGRES_PASSWORD", "POSTGRESQL_PASSWORD", "POSTGRESQL_POSTGRES_PASSWORD",
+      "MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD", "MARIADB_ROOT_PASSWORD", "MARIADB_PASSWORD",
+      "MONGO_INITDB_ROOT_PASSWORD", "MONGODB_ROOT_PASSWORD", "MONGODB_PASSWORD",
+      "RABBITMQ_DEFAULT_PASS", "RABBITMQ_ERLANG_COOKIE", "REDIS_PASSWORD", "VALKEY_PASSWORD",
+      "MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY", "MSSQL_SA_PASSWORD", "SA_PASSWORD",
+      "ORACLE_PASSWORD", "ORACLE_PWD", "APP_USER_PASSWORD", "ELASTIC_PASSWORD",
+      "KIBANA_PASSWORD", "NEO4J_AUTH", "GF_SECURITY_ADMIN_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD",
+      "KC_BOOTSTRAP_ADMIN_PASSWORD", "KC_DB_PASSWORD", "PGADMIN_DEFAULT_PASSWORD",
+      "WORDPRESS_DB_PASSWORD", "DOCKER_INFLUXDB_INIT_PASSWORD", "DOCKER_INFLUXDB_INIT_ADMIN_TOKEN",
+      "INFLUXDB_ADMIN_PASSWORD", "COUCHDB_PASSWORD", "CLICKHOUSE_PASSWORD", "ARANGO_ROOT_PASSWORD",
+      "CASSANDRA_PASSWORD", "NEXTCLOUD_ADMIN_PASSWORD", "VAULT_DEV_ROOT_TOKEN_ID",
+      "LDAP_ADMIN_PASSWORD", "LDAP_CONFIG_PASSWORD", "SONAR_JDBC_PASSWORD",
+      "ME_CONFIG_MONGODB_ADMINPASSWORD", "ME_CONFIG_BASICAUTH_PASSWORD", "GITEA__DATABASE__PASSWD",
+      "DATABASE__CONNECTION__PASSWORD", "JENKINS_ADMIN_PASSWORD", "NEXUS_SECURITY_INITIAL_PASSWORD",
+      "PHPMYADMIN_PASSWORD", "PMA_PASSWORD", "ZO_ROOT_USER_PASSWORD", "ADMIN_PASSWORD"};
+  std::string upper(key);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (auto v : kVariables)
+    if (upper == v) return true;
+  return false;
+}
+
+bool IsCredentialOnlyName(std::string_view key) {
+  if (IsImageCredentialVariable(key)) return true;
+  if (!IsSecretName(key)) return false;
+  for (const auto& x : Words(key))
+    if (In(x, {"password", "passwd", "pwd", "passphrase", "pass", "pw", "passwort", "passw"}) ||
+        (x.size() > 8 && (EndsWith(x, "password") || EndsWith(x, "passwd"))))
+      return true;
+  return false;
+}
+
+std::string CredentialPart(std::string_view key, const std::string& value) {
+  std::string upper(key);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper == "NEO4J_AUTH") {  // user/password, or "none"
+    const size_t slash = value.find('/');
+    if (slash != std::string::npos) return value.substr(slash + 1);
+  }
+  return value;
+}
+
+bool IsKnownDefaultCredential(std::string_view key, std::string_view value) {
+  std::string v(value);
+  for (char& c : v) c = Lower(c);
+  if (v.size() < 2) return false;
+  // The documented first-run credentials of common images and products.
+  for (const char* d : {"guest", "postgres", "mysql", "mariadb", "mongo", "mongodb", "neo4j",
+                        "minioadmin", "elastic", "changeme", "oracle", "rabbitmq", "redis",
+                        "keycloak", "grafana", "airflow", "jenkins", "sonar", "vagrant"})
+    if (v == d) return true;
+  for (const auto& w : Words(key))  // POSTGRES_PASSWORD=postgres, REDIS_PASSWORD=redis
+    if (w == v) return true;
+  return false;
+}
+
+std::string DefaultCredentialRule(FileKind kind) {
+  if (kind == FileKind::kYaml || kind == FileKind::kNone) return "";
+  return std::string(AnalyzerName(kind)) + ".default_credential";
+}
+
 bool IsSecretName(std::string_view key) {
+  if (IsImageCredentialVariable(key)) return true;
   const std::vector<std::string> w = Words(key);
   if (w.empty()) return false;
   const std::string& last = w.back();
@@ -148,7 +214,11 @@ bool IsSecretName(std::string_view key) {
                 "field", "mode", "version", "enabled", "enable", "disabled", "policy", "count",
                 "prefix", "suffix", "format", "algorithm", "alg", "location", "ref", "env", "var",
                 "user", "username", "issuer", "audience", "scope", "scopes", "method", "provider",
-                "store", "backend", "required", "min", "max", "rotation", "hint", "reset"}))
+                "store", "backend", "required", "min", "max", "rotation", "hint", "reset", "label",
+                "title", "help", "text", "message", "prompt", "placeholder", "description",
+                "regex", "pattern", "strength", "complexity", "expired", "changed", "days",
+                "hours", "minutes", "seconds", "age", "attempts", "retries", "history",
+                "chars", "characters", "digits", "level", "rounds", "iterations", "cost"}))
     return false;
   for (const auto& x : w)
     if (x == "public" || x == "pub") return false;

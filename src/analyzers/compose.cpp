@@ -8,6 +8,7 @@ namespace leakhound {
 namespace {
 
 using yaml_util::ForEachEntry;
+using yaml_util::Get;
 using yaml_util::Scalar;
 
 // compose interpolates $VAR and ${VAR} anywhere in a value; $$ is a literal $.
@@ -32,8 +33,12 @@ struct Walker {
   void Entry(const std::string& field, const std::string& key, const std::string& value,
              uint64_t begin, uint64_t end) {
     out->facts.push_back({field, key, value, key + "=" + value, begin, end});
-    if (IsSecretName(key) && !IsReference(value) && !Interpolated(value))
-      out->flags.push_back({"compose.literal_secret", value, field, begin, end, true});
+    if (IsSecretName(key) && !IsReference(value) && !Interpolated(value)) {
+      Flag fl{"compose.literal_secret", CredentialPart(key, value), field, begin, end, true};
+      fl.key = key;
+      fl.slot = SlotOf(key);
+      out->flags.push_back(std::move(fl));
+    }
   }
 
   // environment / build.args: a mapping, or a list of KEY=VALUE (a bare KEY takes the value
@@ -93,10 +98,10 @@ Analysis AnalyzeCompose(std::string_view data) {
           const std::string base = "services." + name;
           ForEachEntry(svc, [&](const std::string& k, const YAML::Node&, const YAML::Node& x) {
             if (k == "environment") w.Variables(x, base + ".environment");
-            if (k == "build" && x.IsMap() && x["args"]) w.Variables(x["args"], base + ".build.args");
+            if (k == "build" && x.IsMap() && Get(x, "args")) w.Variables(Get(x, "args"), base + ".build.args");
             if (k == "env_file") {  // a path, a list of paths, or a list of {path: ...}
               auto add = [&](const YAML::Node& n) {
-                const std::string p = n.IsMap() ? Scalar(n["path"]) : Scalar(n);
+                const std::string p = n.IsMap() ? Scalar(Get(n, "path")) : Scalar(n);
                 if (!p.empty()) out.follow_ups.push_back({FollowUpRef::Reason::kEnvFile, p});
               };
               if (x.IsSequence()) {

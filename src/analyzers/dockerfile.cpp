@@ -10,6 +10,7 @@
 
 #include "analyzers/analyzers.hpp"
 #include "analyzers/dockerfile_parse.hpp"
+#include "scan/filters.hpp"
 
 namespace leakhound {
 namespace {
@@ -217,6 +218,8 @@ bool IsSensitivePath(std::string path) {
 
 bool SecretishTarget(const std::string& target) {
   const std::string low = Lower(target);
+  // A .env file (not a template) holds the application's secrets.
+  if (DetectFileKind(low) == FileKind::kDotenv && !IsDotenvTemplate(low)) return true;
   for (const char* w : {"password", "passwd", "secret", "token", "credential", ".npmrc", ".netrc",
                         ".pypirc", ".git-credentials", ".pgpass", "config.json", "id_rsa",
                         "id_ed25519", ".pem", ".key", "auth", "apikey", "api_key"})
@@ -228,9 +231,25 @@ bool SecretishTarget(const std::string& target) {
 // credentials, echo/printf of a secret into a credentials file or a password prompt.
 void CheckRun(const Instruction& in, const std::vector<std::string>& w, Analysis* out) {
   const std::string field = "RUN";
-  auto flag = [&](const std::string& secret) {
+  // `key` names the slot for the credential scorer ("password" for a --password value).
+  auto flag = [&](const std::string& secret, const std::string& key = "password",
+                  CredentialSlot slot = CredentialSlot::kCredentialOnly) {
     if (secret.empty() || IsReference(secret) || secret.find('$') != std::string::npos) return;
-    out->flags.push_back({"dockerfile.run_secret", secret, field, in.begin, in.end, true});
+    Flag fl{"dockerfile.run_secret", secret, field, in.begin, in.end, true};
+    fl.key = key;
+    fl.slot = slot;
+    out->flags.push_back(std::move(fl));
+  };
+  // KEY=VALUE under a secret name (echo into a file, --build-arg): the value is the secret.
+  auto flag_pair = [&](const std::string& pair) {
+    const size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) return false;
+    const std::string key = pair.substr(0, eq);
+    for (char c : key)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+        return false;  // not an assignment
+    if (IsSecretName(key)) flag(CredentialPart(key, pair.substr(eq + 1)), key, SlotOf(key));
+    return true;
   };
   for (size_t i = 0; i < w.size(); ++i) {
     const std::string& x = w[i];
@@ -253,9 +272,15 @@ void CheckRun(const Instruction& in, const std::vector<std::string>& w, Analysis
       const std::string authority = rest.substr(0, rest.find('/'));
       const size_t atsign = authority.rfind('@');
       // user:password@ is the uri.* rules' (they read this step too); a bare token@ is ours.
-      if (atsign != std::string::npos && authority.substr(0, atsign).find(':') == std::string::npos)
-        flag(authority.substr(0, atsign));
+      // A bare user name (git@, deploy@) is no secret: only a token-looking one counts.
+      if (atsign != std::string::npos && authority.substr(0, atsign).find(':') == std::string::npos) {
+        const std::string user = authority.substr(0, atsign);
+        if (user.size() >= 12 && ShannonEntropy(user) >= 3.0)
+          flag(user, "token", CredentialSlot::kAssignment);
+      }
     }
+    if (x == "--build-arg" && next) flag_pair(w[i + 1]);
+    if (x.rfind("--build-arg=", 0) == 0) flag_pair(x.substr(12));
     if (x == "echo" || x == "printf") {
       std::string literal;
       size_t k = i + 1;
@@ -271,15 +296,20 @@ void CheckRun(const Instruction& in, const std::vector<std::string>& w, Analysis
             into_prompt = into_prompt || w[m] == "--password-stdin" || w[m] == "chpasswd" ||
                           w[m] == "--passphrase-fd";
         if (into_file || into_prompt) {
-          // KEY=VALUE written to a file: the value is the secret.
-          const size_t eq = literal.find('=');
+          // KEY=VALUE written to a file: the value is the secret if the name says so (and
+          // NODE_ENV=production is no secret).
           const size_t colon = literal.find(':');
-          if (eq != std::string::npos && IsSecretName(literal.substr(0, eq)))
-            flag(literal.substr(eq + 1));
-          else if (into_prompt && colon != std::string::npos)
+          if (flag_pair(literal)) {
+          } else if (into_prompt && colon != std::string::npos) {
             flag(literal.substr(colon + 1));  // user:password | chpasswd
-          else
+          } else if (into_prompt) {
             flag(literal);
+          } else {
+            // A bare value written into a credentials file: the file names the slot.
+            const std::string& target = w[k + 1];
+            const size_t slash = target.find_last_of('/');
+            flag(literal, slash == std::string::npos ? target : target.substr(slash + 1));
+          }
         }
       }
     }
@@ -300,12 +330,25 @@ Analysis AnalyzeDockerfile(std::string_view d) {
       out.facts.push_back(
           {key.empty() ? in.cmd : in.cmd + " " + key, key, value, text, in.begin, in.end});
     };
+    // ENV / ARG KEY=literal under a secret name: in the image config or history for good.
+    auto literal = [&](const std::string& key, const std::string& value) {
+      if (!IsSecretName(key) || IsReference(value) || value.find('$') != std::string::npos)
+        return;
+      Flag fl{"dockerfile.literal_secret", CredentialPart(key, value), in.cmd + " " + key,
+              in.begin, in.end, true};
+      fl.key = key;
+      fl.slot = SlotOf(key);
+      out.flags.push_back(std::move(fl));
+    };
     if (in.cmd == "ARG") {
       for (const auto& w : Words(in.args)) {
         const size_t eq = w.find('=');
         const std::string key = w.substr(0, eq);
         args.push_back(key);
-        if (eq != std::string::npos) fact(key, w.substr(eq + 1), "ARG " + w);
+        if (eq != std::string::npos) {
+          fact(key, w.substr(eq + 1), "ARG " + w);
+          literal(key, w.substr(eq + 1));
+        }
       }
     } else if (in.cmd == "ENV") {
       std::vector<std::pair<std::string, std::string>> pairs;
@@ -326,6 +369,7 @@ Analysis AnalyzeDockerfile(std::string_view d) {
       }
       for (const auto& [key, value] : pairs) {
         fact(key, value, "ENV " + key + "=" + value);
+        literal(key, value);
         // ENV KEY=$ARG bakes the build arg's value into the image config.
         std::string ref = value;
         if (ref.rfind("${", 0) == 0 && ref.back() == '}') ref = ref.substr(2, ref.size() - 3);

@@ -118,8 +118,12 @@ Analysis AnalyzeDotenv(std::string_view d) {
     f.text = key + "=" + value;
     f.begin = vbegin;
     f.end = vend;
-    if (IsSecretName(key) && !IsReference(value))
-      out.flags.push_back({"dotenv.secret", value, key, vbegin, vend, true});
+    if (IsSecretName(key) && !IsReference(value)) {
+      Flag fl{"dotenv.secret", CredentialPart(key, value), key, vbegin, vend, true};
+      fl.key = key;
+      fl.slot = SlotOf(key);
+      out.flags.push_back(std::move(fl));
+    }
     out.facts.push_back(std::move(f));
   }
   if (bad_lines)

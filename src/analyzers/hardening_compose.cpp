@@ -19,6 +19,7 @@ namespace leakhound {
 namespace {
 
 using yaml_util::ForEachEntry;
+using yaml_util::Get;
 using yaml_util::Scalar;
 
 std::string Lower(std::string s) {
@@ -67,8 +68,8 @@ bool IsDatabase(const std::string& image) {
 bool PublishedBeyondLoopback(const YAML::Node& p) {
   std::string host_ip;
   if (p.IsMap()) {
-    if (!p["published"]) return false;  // a container port only: not published
-    host_ip = Scalar(p["host_ip"]);
+    if (!Get(p, "published")) return false;  // a container port only: not published
+    host_ip = Scalar(Get(p, "host_ip"));
   } else {
     std::string s = Scalar(p);
     s = s.substr(0, s.find('/'));
@@ -136,9 +137,9 @@ struct Checker {
     if (!nnp) Flag("compose.no_new_privileges", key, base, about + " no no-new-privileges");
 
     const YAML::Node deploy = get("deploy");
-    YAML::Node limits;
-    if (deploy && deploy.IsMap() && deploy["resources"] && deploy["resources"].IsMap())
-      limits = deploy["resources"]["limits"];
+    // (Never assign a looked-up node: yaml-cpp throws "invalid node" when the key is absent,
+    // as with a deploy.resources holding only reservations.)
+    const YAML::Node limits = yaml_util::Get(yaml_util::Get(deploy, "resources"), "limits");
     auto limit = [&](const char* k) {
       const YAML::Node& l = limits;  // const: reading a missing key must not add it
       return l && l.IsMap() && l[k] && !l[k].IsNull();
@@ -159,7 +160,7 @@ struct Checker {
     const YAML::Node volumes = get("volumes");
     if (volumes && volumes.IsSequence())
       for (const auto& vol : volumes) {
-        std::string source = vol.IsMap() ? Scalar(vol["source"]) : Scalar(vol);
+        std::string source = vol.IsMap() ? Scalar(Get(vol, "source")) : Scalar(vol);
         if (!vol.IsMap()) source = source.substr(0, source.find(':'));
         if (source.size() >= 11 && source.compare(source.size() - 11, 11, "docker.sock") == 0)
           Flag("compose.docker_socket", vol, base + ".volumes", about + " mounts " + source);
@@ -175,7 +176,7 @@ struct Checker {
       for (const auto& p : ports)
         if (PublishedBeyondLoopback(p))
           Flag("compose.database_port_published", p, base + ".ports",
-               about + " publishes " + (p.IsMap() ? Scalar(p["published"]) : Scalar(p)));
+               about + " publishes " + (p.IsMap() ? Scalar(Get(p, "published")) : Scalar(p)));
     if (networks.empty() && network_mode.empty())
       Flag("compose.database_network_not_internal", key, base, about + " on the default network");
     for (const auto& [net, n] : networks) {
@@ -191,12 +192,12 @@ struct Checker {
 
 void CheckComposeHardening(const YAML::Node& doc, const LineIndex& lines, Analysis* out) {
   Checker c{lines, out, {}};
-  const YAML::Node networks = doc["networks"];
+  const YAML::Node networks = Get(doc, "networks");
   if (networks && networks.IsMap())
     ForEachEntry(networks, [&](const std::string& k, const YAML::Node&, const YAML::Node& n) {
-      c.internal_networks[k] = n.IsMap() && True(n["internal"]);
+      c.internal_networks[k] = n.IsMap() && True(Get(n, "internal"));
     });
-  const YAML::Node services = doc["services"];
+  const YAML::Node services = Get(doc, "services");
   if (!services || !services.IsMap()) return;
   ForEachEntry(services, [&](const std::string& name, const YAML::Node& key, const YAML::Node& svc) {
     if (svc.IsMap()) c.Service(name, key, svc);

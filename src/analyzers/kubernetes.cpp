@@ -9,6 +9,7 @@ namespace leakhound {
 namespace {
 
 using yaml_util::ForEachEntry;
+using yaml_util::Get;
 using yaml_util::Scalar;
 
 // Keys of a Secret that name where or who, not the secret itself (when its value looks random,
@@ -20,6 +21,13 @@ bool PlainSecretKey(std::string_view key) {
                         "dbname", "name", "namespace", "region", "endpoint", "email", "url",
                         "uri", "ca.crt", "tls.crt", "type", "account", "project", "cluster"})
     if (k == p) return true;
+  // db-host, redis_port, smtp-username: the last word says what it is.
+  const size_t sep = k.find_last_of("-_");
+  if (sep != std::string::npos && sep + 1 < k.size())
+    for (const char* p : {"username", "user", "host", "hostname", "port", "database", "db",
+                          "dbname", "name", "namespace", "region", "email", "type", "account",
+                          "project", "cluster", "server", "address", "addr"})
+      if (k.compare(sep + 1, std::string::npos, p) == 0) return true;
   return false;
 }
 
@@ -40,15 +48,20 @@ struct Walker {
       if ((k == "containers" || k == "initContainers" || k == "ephemeralContainers") &&
           v.IsSequence()) {
         for (const auto& c : v) {
-          if (!c.IsMap() || !c["env"] || !c["env"].IsSequence()) continue;
-          const std::string cfield = where + " container " + Scalar(c["name"]) + " env ";
-          for (const auto& e : c["env"]) {
-            if (!e.IsMap() || !e["value"] || !e["value"].IsScalar()) continue;
-            const std::string name = Scalar(e["name"]), value = e["value"].Scalar();
-            const auto [b, en] = yaml_util::Span(e["value"], lines, value.size());
+          if (!c.IsMap() || !Get(c, "env") || !Get(c, "env").IsSequence()) continue;
+          const std::string cfield = where + " container " + Scalar(Get(c, "name")) + " env ";
+          for (const auto& e : Get(c, "env")) {
+            if (!e.IsMap() || !Get(e, "value") || !Get(e, "value").IsScalar()) continue;
+            const std::string name = Scalar(Get(e, "name")), value = Get(e, "value").Scalar();
+            const auto [b, en] = yaml_util::Span(Get(e, "value"), lines, value.size());
             out->facts.push_back({cfield + name, name, value, name + "=" + value, b, en});
-            if (IsSecretName(name) && !IsReference(value))
-              out->flags.push_back({"kubernetes.env_secret", value, cfield + name, b, en, true});
+            if (IsSecretName(name) && !IsReference(value)) {
+              Flag fl{"kubernetes.env_secret", CredentialPart(name, value), cfield + name, b, en,
+                      true};
+              fl.key = name;
+              fl.slot = SlotOf(name);
+              out->flags.push_back(std::move(fl));
+            }
           }
         }
       } else if (v.IsMap() || v.IsSequence()) {
@@ -59,16 +72,16 @@ struct Walker {
 
   void Document(const YAML::Node& doc) {
     if (!doc.IsMap()) return;
-    const std::string kind = Scalar(doc["kind"]);
-    if (kind.empty() || !doc["apiVersion"]) return;
-    const YAML::Node meta = doc["metadata"];
-    std::string ns = meta && meta.IsMap() ? Scalar(meta["namespace"]) : "";
+    const std::string kind = Scalar(Get(doc, "kind"));
+    if (kind.empty() || !Get(doc, "apiVersion")) return;
+    const YAML::Node meta = Get(doc, "metadata");
+    std::string ns = meta && meta.IsMap() ? Scalar(Get(meta, "namespace")) : "";
     if (ns.empty()) ns = "default";
-    const std::string name = meta && meta.IsMap() ? Scalar(meta["name"]) : "";
+    const std::string name = meta && meta.IsMap() ? Scalar(Get(meta, "name")) : "";
     const std::string where = kind + " " + ns + "/" + name;
     if (kind == "Secret") {
       for (const char* section : {"stringData", "data"}) {
-        const YAML::Node m = doc[section];
+        const YAML::Node m = Get(doc, section);
         if (!m || !m.IsMap()) continue;
         const bool encoded = std::string_view(section) == "data";
         ForEachEntry(m, [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
@@ -91,12 +104,17 @@ struct Walker {
           // production) must look random to count.
           const bool named = IsSecretName(k) || (!PlainSecretKey(k) && value.size() >= 16 &&
                                                  ShannonEntropy(value) >= 3.5);
-          if (named && !IsReference(value))
-            out->flags.push_back({"kubernetes.secret_literal", value, field, b, e, true});
+          if (named && !IsReference(value)) {
+            // A Secret's data can only hold secrets.
+            Flag fl{"kubernetes.secret_literal", value, field, b, e, true};
+            fl.key = k;
+            fl.slot = CredentialSlot::kCredentialOnly;
+            out->flags.push_back(std::move(fl));
+          }
         });
       }
     } else if (kind == "ConfigMap") {
-      const YAML::Node m = doc["data"];
+      const YAML::Node m = Get(doc, "data");
       if (m && m.IsMap())
         ForEachEntry(m, [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
           if (!v.IsScalar() || !IsSecretName(k)) return;
@@ -104,8 +122,12 @@ struct Walker {
           const auto [b, e] = yaml_util::Span(v, lines, value.size());
           const std::string field = where + " data." + k;
           out->facts.push_back({field, k, value, k + "=" + value, b, e});
-          if (!IsReference(value))
-            out->flags.push_back({"kubernetes.configmap_secret", value, field, b, e, true});
+          if (!IsReference(value)) {
+            Flag fl{"kubernetes.configmap_secret", value, field, b, e, true};
+            fl.key = k;
+            fl.slot = SlotOf(k);
+            out->flags.push_back(std::move(fl));
+          }
         });
     }
     Containers(doc, where, 0);

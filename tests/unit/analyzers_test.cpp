@@ -8,6 +8,7 @@
 #include <set>
 
 #include "analyzers/analyzers.hpp"
+#include "analyzers/yaml_util.hpp"
 #include "test_support.hpp"
 
 using namespace leakhound;
@@ -138,7 +139,10 @@ TEST_CASE("analyzers: Dockerfile parsing") {
   CHECK(f["ENV API_SECRET"].text == "ENV API_SECRET=Kx7Pq2mZrT4vW9aBc3");
   CHECK(LineOf(d, f["ENV API_SECRET"].begin) == 4);
   CHECK(f["ENV LEGACY_PASSWORD"].value == "some words here");
+  // (ENV LEGACY_PASSWORD's words are a flag the credential scorer then drops: a sentence.)
   CHECK(FlagIds(a) == std::vector<std::string>{
+                          "dockerfile.literal_secret Kx7Pq2mZrT4vW9aBc3",
+                          "dockerfile.literal_secret some words here",
                           "dockerfile.env_from_secret_arg dockerfile:ENV COPY_TOKEN=$TOKEN",
                           "dockerfile.run_secret Vq8mZr2LxW7kQ",
                           "dockerfile.run_secret Rk2vT9qLx4ZmW7nB",
@@ -325,4 +329,336 @@ TEST_CASE("analyzers: when a .env file counts as committed") {
   o.source = "image";
   o.path = ".env";
   CHECK_FALSE(CommittedDotenvMatchAt(rules, o, tracked, secrets, &m));
+}
+
+// ---- issue 14: credential-only slots, default credentials, YAML merge keys ----
+
+namespace {
+
+struct Hit {
+  std::string rule;
+  std::string secret;
+  uint64_t line = 0;
+  Confidence confidence = Confidence::kMedium;
+  double score = 0;
+  std::vector<std::string> reasons;
+};
+
+// The secret findings (hardening checks left out) AnalyzeBlob gives for `d` read as `kind`.
+std::vector<Hit> Hits(FileKind kind, const std::string& d,
+                      std::vector<AnalyzerWarning>* warnings = nullptr) {
+  const RuleSet& rules = testing::BuiltinRules();
+  BlobScanner scanner(rules, BlobScanOptions{});
+  BlobScanResult result;
+  std::string error;
+  REQUIRE(scanner.ScanBuffer(d, &result, &error));
+  AnalyzedBlob analyzed;
+  AnalyzeBlob(kind, d, scanner, nullptr, &result.matches, &analyzed);
+  if (warnings) *warnings = analyzed.warnings;
+  std::vector<Hit> out;
+  for (const auto& m : result.matches) {
+    const Rule& r = rules.rule(m.rule);
+    if (r.HasTag("hardening") || m.about_name) continue;
+    out.push_back({r.id, m.secret.Reveal(), m.line, m.confidence, m.score, m.reasons});
+  }
+  return out;
+}
+
+// The one hit on `line` (REQUIREd to be there, and alone).
+Hit On(const std::vector<Hit>& hits, uint64_t line) {
+  std::vector<Hit> on;
+  for (const auto& h : hits)
+    if (h.line == line) on.push_back(h);
+  INFO("line " << line);
+  REQUIRE(on.size() == 1);
+  return on[0];
+}
+
+bool Has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+}  // namespace
+
+TEST_CASE("analyzers: the Docker checklist's weak passwords are reported at medium or more") {
+  // Weak on purpose, fake: the checklist's own examples.
+  auto check = [](const Hit& h, const std::string& rule, const std::string& secret) {
+    INFO(rule << " " << secret);
+    CHECK(h.rule == rule);
+    CHECK(h.secret == secret);
+    CHECK(h.confidence >= Confidence::kMedium);
+    CHECK(h.score >= 0.5);
+    CHECK(Has(h.reasons, "slot:credential-only"));
+  };
+  const auto env = Hits(FileKind::kDotenv, "DB_PASSWORD=secret123\nREDIS_PASSWORD=\"secret!\"\n");
+  check(On(env, 1), "dotenv.secret", "secret123");
+  check(On(env, 2), "dotenv.secret", "secret!");
+  CHECK(Has(On(env, 1).reasons, "key:password"));
+
+  const auto docker = Hits(FileKind::kDockerfile,
+                           "FROM alpine\n"
+                           "RUN echo \"password123\" > /app/.env\n"
+                           "RUN echo \"DB_PASSWORD=secret123\" >> .env\n"
+                           "ENV POSTGRES_PASSWORD=secret123\n"
+                           "RUN docker build --build-arg DB_PASSWORD=hunter42 .\n"
+                           "RUN echo \"NODE_ENV=production\" >> /app/.env\n"
+                           "ARG ADMIN_PASSWORD=secret123\n");
+  check(On(docker, 2), "dockerfile.run_secret", "password123");
+  check(On(docker, 3), "dockerfile.run_secret", "secret123");
+  check(On(docker, 4), "dockerfile.literal_secret", "secret123");
+  check(On(docker, 5), "dockerfile.run_secret", "hunter42");
+  check(On(docker, 7), "dockerfile.literal_secret", "secret123");
+  for (const auto& h : docker) CHECK(h.line != 6);
+
+  const std::string images =
+      "services:\n"
+      "  pg:\n"
+      "    environment:\n"
+      "      POSTGRES_PASSWORD: secret123\n"
+      "  my:\n"
+      "    environment:\n"
+      "      - MYSQL_ROOT_PASSWORD=rootpw2024\n"
+      "      - MARIADB_PASSWORD=maria2024\n"
+      "  mongo:\n"
+      "    environment:\n"
+      "      MONGO_INITDB_ROOT_PASSWORD: mongo2024!\n"
+      "  mq:\n"
+      "    environment:\n"
+      "      RABBITMQ_DEFAULT_PASS: letmein!\n"
+      "  redis:\n"
+      "    environment:\n"
+      "      REDIS_PASSWORD: redis2024\n"
+      "  minio:\n"
+      "    environment:\n"
+      "      MINIO_ROOT_PASSWORD: minio2024\n"
+      "  neo4j:\n"
+      "    environment:\n"
+      "      NEO4J_AUTH: neo4j/graph2024\n"
+      "  vault:\n"
+      "    environment:\n"
+      "      VAULT_DEV_ROOT_TOKEN_ID: vault2024x\n";
+  const auto svc = Hits(FileKind::kCompose, images);
+  check(On(svc, 4), "compose.literal_secret", "secret123");
+  check(On(svc, 7), "compose.literal_secret", "rootpw2024");
+  check(On(svc, 8), "compose.literal_secret", "maria2024");
+  check(On(svc, 11), "compose.literal_secret", "mongo2024!");
+  check(On(svc, 14), "compose.literal_secret", "letmein!");
+  check(On(svc, 17), "compose.literal_secret", "redis2024");
+  check(On(svc, 20), "compose.literal_secret", "minio2024");
+  check(On(svc, 23), "compose.literal_secret", "graph2024");  // the password of user/password
+  check(On(svc, 26), "compose.literal_secret", "vault2024x");
+
+  const auto k8s = Hits(FileKind::kYaml,
+                        "apiVersion: v1\n"
+                        "kind: Secret\n"
+                        "metadata: {name: db}\n"
+                        "stringData:\n"
+                        "  db-password: \"secret123\"\n"
+                        "  db-host: \"postgres.default.svc.cluster.local\"\n"
+                        "data:\n"
+                        "  api-password: d2VsY29tZTIwMjU=\n");
+  check(On(k8s, 5), "kubernetes.secret_literal", "secret123");
+  check(On(k8s, 8), "kubernetes.secret_literal", "welcome2025");
+  for (const auto& h : k8s) CHECK(h.line != 6);
+  // A key written twice (invalid YAML, but seen): both values are looked at. A URL with
+  // credentials under a *-url key is still a Secret's value.
+  const auto twice = Hits(FileKind::kYaml,
+                          "apiVersion: v1\n"
+                          "kind: Secret\n"
+                          "metadata: {name: db}\n"
+                          "stringData:\n"
+                          "  password: \"secret99\"\n"
+                          "  database-url: \"oracle://app:Zr8kq2LmW5@ora.internal:1521/ORCL\"\n"
+                          "  password: \"welcome2024\"\n");
+  check(On(twice, 5), "kubernetes.secret_literal", "secret99");
+  check(On(twice, 7), "kubernetes.secret_literal", "welcome2024");
+  CHECK_FALSE(On(twice, 6).secret.empty());  // (a connection-string rule may report it first)
+}
+
+TEST_CASE("analyzers: references and placeholders in credential slots stay quiet at medium") {
+  const auto env = Hits(FileKind::kDotenv,
+                        "DB_PASSWORD=${DB_PASSWORD}\n"
+                        "DB_PASSWORD_FILE=/run/secrets/db_password\n"
+                        "MQ_PASSWORD=$(cat /run/secrets/mq)\n"
+                        "SMTP_PASSWORD=\n"
+                        "ADMIN_PASSWORD=<admin-password>\n"
+                        "MASKED_PASSWORD=****\n"
+                        "PASSWORD_LABEL=Show password\n"
+                        "PASSWORD_AUTH_ENABLED=true\n"
+                        "ROOT_PASSWORD=changeme\n"
+                        "APP_PASSWORD=your-password-here\n"
+                        "MQ_PASS=xxxxxxxx\n"
+                        "PASSWORD_EXPIRY_DAYS=\"5\"\n"
+                        "MAX_PASSWORD_ATTEMPTS=5\n");
+  // Only the two placeholders a default could be: low, under a rule of their own.
+  REQUIRE(env.size() == 2);
+  CHECK(On(env, 9).rule == "dotenv.default_credential");
+  CHECK(On(env, 9).confidence == Confidence::kLow);
+  CHECK(Has(On(env, 9).reasons, "default-credential"));
+  CHECK(On(env, 10).rule == "dotenv.default_credential");
+  CHECK(On(env, 10).confidence == Confidence::kLow);
+
+  const auto compose = Hits(FileKind::kCompose,
+                            "services:\n"
+                            "  db:\n"
+                            "    environment:\n"
+                            "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}\n"
+                            "      MYSQL_ROOT_PASSWORD_FILE: /run/secrets/mysql_root\n"
+                            "      RABBITMQ_DEFAULT_PASS: guest\n"
+                            "      REDIS_PASSWORD: redis\n"
+                            "      MARIADB_PASSWORD: \"$${NOT_INTERPOLATED}\"\n");
+  // guest and redis are documented defaults: low only. ($$ is a literal $, and the value a
+  // reference-looking literal: quiet.)
+  for (const auto& h : compose) {
+    INFO(h.rule << " line " << h.line);
+    CHECK(h.rule == "compose.default_credential");
+    CHECK(h.confidence == Confidence::kLow);
+  }
+  CHECK(compose.size() == 2);
+
+  const auto k8s = Hits(FileKind::kKubernetes,
+                        "apiVersion: apps/v1\n"
+                        "kind: Deployment\n"
+                        "metadata: {name: web}\n"
+                        "spec:\n"
+                        "  template:\n"
+                        "    spec:\n"
+                        "      containers:\n"
+                        "        - name: app\n"
+                        "          env:\n"
+                        "            - name: DB_PASSWORD\n"
+                        "              valueFrom:\n"
+                        "                secretKeyRef: {name: db, key: password}\n"
+                        "            - name: API_PASSWORD\n"
+                        "              value: \"{{ .Values.password }}\"\n");
+  CHECK(k8s.empty());
+
+  const auto docker = Hits(FileKind::kDockerfile,
+                           "FROM alpine\n"
+                           "ARG DB_PASSWORD\n"
+                           "ENV PASSWORD=\"\"\n"
+                           "ENV DB_PASSWORD_FILE=/run/secrets/db_password\n"
+                           "RUN echo \"$DB_PASSWORD\" | docker login -u ci --password-stdin r.io\n"
+                           "RUN --mount=type=secret,id=pw curl -u \"ci:$(cat /run/secrets/pw)\" https://x/p\n"
+                           "RUN git clone https://git@github.com/org/app.git /src\n");
+  CHECK(docker.empty());
+}
+
+TEST_CASE("analyzers: credential-only names") {
+  for (const char* k : {"DB_PASSWORD", "POSTGRES_PASSWORD", "RABBITMQ_DEFAULT_PASS", "db-pwd",
+                        "passphrase", "NEO4J_AUTH", "VAULT_DEV_ROOT_TOKEN_ID", "MINIO_SECRET_KEY",
+                        "ME_CONFIG_MONGODB_ADMINPASSWORD"})
+    CHECK(IsCredentialOnlyName(k));
+  for (const char* k : {"API_TOKEN", "STRIPE_KEY", "DB_PASSWORD_FILE", "PASSWORD_LABEL",
+                        "PASSWORD_TITLE", "POSTGRES_USER", "PORT"})
+    CHECK_FALSE(IsCredentialOnlyName(k));
+  CHECK(IsSecretName("VAULT_DEV_ROOT_TOKEN_ID"));  // an image's documented token variable
+  CHECK(CredentialPart("NEO4J_AUTH", "neo4j/Zr8kq2Lm") == "Zr8kq2Lm");
+  CHECK(CredentialPart("DB_PASSWORD", "a/b") == "a/b");
+  CHECK(IsKnownDefaultCredential("POSTGRES_PASSWORD", "postgres"));
+  CHECK(IsKnownDefaultCredential("RABBITMQ_DEFAULT_PASS", "guest"));
+  CHECK_FALSE(IsKnownDefaultCredential("POSTGRES_PASSWORD", "secret123"));
+}
+
+TEST_CASE("analyzers: YAML merge keys in each form, found where the value is written") {
+  const std::string d =
+      "x-common: &common\n"                      // 1
+      "  GITHUB_ACTIONS:\n"                      // 2
+      "  SHARED_PASSWORD: Zr8kq2LmW5vXpTq\n"     // 3
+      "x-env: &env\n"                            // 4
+      "  SHARED_PASSWORD: Kx7Pq2mZrT4vW9aB\n"    // 5 (hidden by *common, listed first)
+      "  ENV_TOKEN: Rk2vT9qLx4ZmW7nB\n"          // 6
+      "x-base: &base\n"                          // 7
+      "  image: app\n"                           // 8
+      "  deploy:\n"                              // 9
+      "    resources:\n"                         // 10
+      "      reservations: {devices: [{driver: nvidia, capabilities: [gpu]}]}\n"  // 11
+      "  environment:\n"                         // 12
+      "    <<: *common\n"                        // 13
+      "services:\n"                              // 14
+      "  a:\n"                                   // 15
+      "    <<: *base\n"                          // 16: a service-level merge
+      "  b:\n"                                   // 17
+      "    environment:\n"                       // 18
+      "      <<: [*common, *env]\n"              // 19: a merge list
+      "      ENV_TOKEN: Wq3vRt8LpZ2mXk7N\n"      // 20: written here, wins over *env
+      "  c:\n"                                   // 21
+      "    environment: *env\n";                 // 22: a plain alias
+  const Analysis a = AnalyzeCompose(d);
+  CHECK(a.warnings.empty());  // no "invalid node" (deploy.resources without limits)
+  auto f = FactsByField(a);
+  REQUIRE(f.count("services.a.environment.SHARED_PASSWORD"));
+  CHECK(f["services.a.environment.SHARED_PASSWORD"].value == "Zr8kq2LmW5vXpTq");
+  CHECK(LineOf(d, f["services.a.environment.SHARED_PASSWORD"].begin) == 3);
+  CHECK(f["services.b.environment.SHARED_PASSWORD"].value == "Zr8kq2LmW5vXpTq");  // first wins
+  CHECK(f["services.b.environment.ENV_TOKEN"].value == "Wq3vRt8LpZ2mXk7N");
+  CHECK(LineOf(d, f["services.b.environment.ENV_TOKEN"].begin) == 20);
+  CHECK(f["services.c.environment.ENV_TOKEN"].value == "Rk2vT9qLx4ZmW7nB");
+  CHECK(LineOf(d, f["services.c.environment.ENV_TOKEN"].begin) == 6);
+  size_t shared = 0;
+  for (const auto& [field, fact] : f) shared += fact.key == "SHARED_PASSWORD" ? 1 : 0;
+  CHECK(shared == 6);  // x-common, x-env, x-base.environment, a, b, c: one fact per field
+  CHECK(LineOf(d, f["services.c.environment.SHARED_PASSWORD"].begin) == 5);
+
+  const auto hits = Hits(FileKind::kCompose, d);
+  CHECK(On(hits, 3).secret == "Zr8kq2LmW5vXpTq");  // one finding, at the anchor's line
+  CHECK(On(hits, 20).secret == "Wq3vRt8LpZ2mXk7N");
+  CHECK(On(hits, 6).secret == "Rk2vT9qLx4ZmW7nB");
+
+  // Kubernetes: a merge key in a container's env entry and in a Secret's stringData.
+  const std::string k =
+      "apiVersion: v1\n"
+      "kind: Secret\n"
+      "metadata: {name: s}\n"
+      "x-defaults: &defaults\n"
+      "  db-password: \"secret123\"\n"
+      "stringData:\n"
+      "  <<: *defaults\n"
+      "  other: plain\n"
+      "---\n"
+      "apiVersion: v1\n"
+      "kind: Pod\n"
+      "metadata: {name: p}\n"
+      "spec:\n"
+      "  containers:\n"
+      "    - name: app\n"
+      "      env:\n"
+      "        - &pw {name: DB_PASSWORD, value: hunter2024}\n"
+      "        - <<: *pw\n"
+      "          name: OTHER_PASSWORD\n";
+  const Analysis ka = AnalyzeKubernetes(k);
+  CHECK(ka.warnings.empty());
+  auto kf = FactsByField(ka);
+  REQUIRE(kf.count("Secret default/s stringData.db-password"));
+  CHECK(LineOf(k, kf["Secret default/s stringData.db-password"].begin) == 5);
+  REQUIRE(kf.count("Pod default/p container app env OTHER_PASSWORD"));
+  CHECK(kf["Pod default/p container app env OTHER_PASSWORD"].value == "hunter2024");
+  CHECK(LineOf(k, kf["Pod default/p container app env OTHER_PASSWORD"].begin) == 17);
+
+  // A quoted "<<" is an ordinary key.
+  const Analysis q = AnalyzeCompose("services:\n  a:\n    environment:\n      \"<<\": x\n");
+  CHECK(FactsByField(q).count("services.a.environment.<<") == 1);
+}
+
+TEST_CASE("analyzers: a billion laughs is a warning, not an out-of-memory") {
+  std::string d = "x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    d += std::string("x-") + c + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) d += std::string(i ? ", " : "") + "*" + static_cast<char>(c - 1);
+    d += "]\n";
+  }
+  const std::string compose = d + "services:\n  app:\n    environment:\n      LAUGHS: *i\n";
+  const Analysis a = AnalyzeCompose(compose);
+  REQUIRE(a.warnings.size() == 1);
+  CHECK(a.warnings[0].message.find("billion laughs") != std::string::npos);
+  CHECK(a.facts.empty());
+  const Analysis k = AnalyzeKubernetes("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n" +
+                                       d + "data: {k: *i}\n");
+  REQUIRE(k.warnings.size() == 1);
+  CHECK(k.warnings[0].message.find("billion laughs") != std::string::npos);
+  // Sizes: a shared anchor counts each time it is used; the count stops at the cap.
+  const YAML::Node n = YAML::Load("a: &a [1, 2]\nb: [*a, *a]\n");
+  // root, key a, [1, 2], key b, [*a, *a] (itself, and [1, 2] twice)
+  CHECK(yaml_util::ExpandedSize(n, 1000) == 1 + 1 + 3 + 1 + (1 + 3 + 3));
+  CHECK(yaml_util::ExpandedSize(YAML::Load(d), 5000) == 5001);
 }
