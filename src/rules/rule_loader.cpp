@@ -191,7 +191,7 @@ namespace {
 
 bool IsAnalyzerName(const std::string& name) {
   return name == "dotenv" || name == "compose" || name == "dockerfile" || name == "kubernetes" ||
-         name == "image";
+         name == "image" || name == "decoder";
 }
 
 bool ValidId(const std::string& id) {
@@ -250,7 +250,7 @@ Rule ParseRule(const YAML::Node& node) {
     r.analyzer = node["analyzer"].as<std::string>();
     if (!IsAnalyzerName(r.analyzer))
       throw std::runtime_error("unknown analyzer '" + r.analyzer +
-                               "' (dotenv, compose, dockerfile, kubernetes, image)");
+                               "' (dotenv, compose, dockerfile, kubernetes, image, decoder)");
     if (node["pattern"]) throw std::runtime_error("an analyzer rule has no pattern");
   } else {
     if (!node["pattern"] || !node["pattern"].IsScalar())
