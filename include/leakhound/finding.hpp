@@ -42,6 +42,10 @@ struct Match {
   // Where a config-file analyzer found it, when one did ("services.web.environment.DB_PASSWORD");
   // reported as the location's `field` attribute.
   std::string field;
+  // The secret was found in the decoded bytes of an encoded value ("base64", "hex"; nested
+  // encodings joined by '+', outermost first); the location is the encoded value's. Reported as
+  // the location's `decoded` attribute.
+  std::string decoded;
   // The match is about a name or a path (a committed .env file, an ENV that copies a secret
   // build argument, a hardening check), not a secret value: `secret` is only what its
   // fingerprint hashes, and reports show no secret fields for it.

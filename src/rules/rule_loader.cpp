@@ -200,7 +200,7 @@ namespace {
 
 bool IsAnalyzerName(const std::string& name) {
   return name == "dotenv" || name == "compose" || name == "dockerfile" || name == "kubernetes" ||
-         name == "image" || name == "credfile";
+         name == "image" || name == "credfile" || name == "decoder";
 }
 
 bool ValidId(const std::string& id) {
@@ -259,7 +259,8 @@ Rule ParseRule(const YAML::Node& node) {
     r.analyzer = node["analyzer"].as<std::string>();
     if (!IsAnalyzerName(r.analyzer))
       throw std::runtime_error("unknown analyzer '" + r.analyzer +
-                               "' (dotenv, compose, dockerfile, kubernetes, image, credfile)");
+                               "' (dotenv, compose, dockerfile, kubernetes, image, credfile, "
+                               "decoder)");
     if (node["pattern"]) throw std::runtime_error("an analyzer rule has no pattern");
   } else {
     if (!node["pattern"] || !node["pattern"].IsScalar())

@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "config/config.hpp"
+#include "scan/credential_score.hpp"
+#include "scan/filters.hpp"
 
 namespace leakhound {
 namespace {
@@ -118,7 +120,8 @@ Snippet MakeSnippet(std::string_view data, uint64_t ls, uint64_t le, uint64_t fo
 }
 
 BlobScanner::BlobScanner(const RuleSet& rules, BlobScanOptions options)
-    : scanner_(rules, options.limits), options_(options) {
+    : scanner_(rules, options.limits), options_(options),
+      user_password_rule_(rules.Find("encoded.user_password")) {
   if (options_.record_dropped) scanner_.RecordDropped(&dropped_raw_);
 }
 
@@ -142,6 +145,7 @@ bool BlobScanner::ScanBuffer(std::string_view data, BlobScanResult* result, std:
   dropped_raw_.clear();
   if (!scanner_.Scan(data, &raw_, &stats_, error)) return false;
   Collect(data, 0, 0, 0, 0, result);
+  CollectDecoded(data, 0, 0, 0, 0, result);
   result->truncated = result->truncated || stats_.truncated;
   return true;
 }
@@ -210,6 +214,7 @@ BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t siz
     dropped_raw_.clear();
     if (!scanner_.Scan(data, &raw_, &stats_, error)) return FileStatus::kError;
     Collect(data, base, line_base, line_start, total, result);
+    CollectDecoded(data, base, line_base, line_start, total, result);
     total += filled;
     const size_t next_kept = static_cast<size_t>(std::min<uint64_t>(overlap, data.size()));
     const size_t drop = data.size() - next_kept;
@@ -357,6 +362,193 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
     out.snippet = MakeSnippet(chunk, ls, le, m.secret_start, std::move(spans));
     result->matches.push_back(std::move(out));
   }
+}
+
+void BlobScanner::CollectDecoded(std::string_view chunk, uint64_t base, uint64_t line_base,
+                                 uint64_t line_start, uint64_t accept_from,
+                                 BlobScanResult* result) {
+  spans_.clear();
+  FindEncoded(chunk, decode_limits_, &spans_);
+  if (spans_.empty()) return;
+  const RuleSet& rules = scanner_.rules();
+  // The chunk's own matches: those of vendor and fallback rules (raw_, from Collect) leave an
+  // encoded value alone; generic ones (this chunk's tail of result->matches) may give way.
+  std::vector<std::pair<uint64_t, uint64_t>> reported;
+  for (const auto& m : raw_)
+    if (rules.rule(m.rule).priority >= 1) reported.emplace_back(m.secret_start, m.secret_end);
+  auto overlaps_reported = [&](const DecodedSpan& s) {
+    for (const auto& [b, e] : reported)
+      if (b < s.end && s.begin < e) return true;
+    return false;
+  };
+
+  // What is looked into: pieces of decoded text, each tied to the top-level span it came from.
+  struct Piece {
+    size_t outer;
+    std::string encoding;
+    std::string text;
+  };
+  std::vector<Piece> pieces;
+  for (size_t i = 0; i < spans_.size(); ++i) {
+    const DecodedSpan& s = spans_[i];
+    if (base + s.end <= accept_from) continue;  // seen in the previous chunk
+    if (overlaps_reported(s)) continue;
+    pieces.push_back({i, std::string(EncodingName(s.encoding)), std::move(spans_[i].text)});
+  }
+
+  std::vector<Match> found;
+  std::vector<bool> outer_found(spans_.size(), false);
+  auto emit = [&](Match m, size_t outer, const std::string& encoding) {
+    m.decoded = encoding;
+    m.offset = spans_[outer].begin;  // relative to the chunk until placed below
+    outer_found[outer] = true;
+    found.push_back(std::move(m));
+  };
+
+  constexpr int kMaxDepth = 2;
+  std::vector<uint64_t> starts;
+  for (int depth = 1; depth <= kMaxDepth && !pieces.empty(); ++depth) {
+    decoded_buffer_.clear();
+    starts.clear();
+    for (const auto& p : pieces) {
+      starts.push_back(decoded_buffer_.size());
+      decoded_buffer_ += p.text;
+      decoded_buffer_ += '\n';
+    }
+    // A "user:password" pair, as HTTP Basic credentials encode it.
+    if (user_password_rule_ >= 0) {
+      const Rule& rule = rules.rule(user_password_rule_);
+      for (const auto& p : pieces) {
+        std::string_view user, password;
+        if (!SplitUserPassword(p.text, &user, &password) || password == user) continue;
+        if (rule.placeholder_filter && IsPlaceholder(password)) continue;
+        const double entropy = ShannonEntropy(password);
+        if (entropy < rule.min_entropy) continue;
+        const CredentialScore scored =
+            ScoreCredential("password", password, "", CredentialSlot::kCredentialOnly);
+        if (scored.drop) continue;
+        Match m;
+        m.rule = static_cast<uint32_t>(user_password_rule_);
+        m.secret = Secret(std::string(p.text));
+        m.entropy = entropy;
+        m.score = scored.score;
+        m.confidence = ConfidenceFromScore(scored.score);
+        m.reasons = scored.reasons;
+        emit(std::move(m), p.outer, p.encoding);
+      }
+    }
+    ScanStats stats;
+    std::string error;
+    if (!scanner_.Scan(decoded_buffer_, &raw_decoded_, &stats, &error)) break;
+    result->truncated = result->truncated || stats.truncated;
+    for (size_t i = 0; i < raw_decoded_.size(); ++i) {
+      const RawMatch& m = raw_decoded_[i];
+      const size_t k = std::upper_bound(starts.begin(), starts.end(), m.secret_start) -
+                       starts.begin() - 1;
+      if (m.secret_end > starts[k] + pieces[k].text.size()) continue;  // across two pieces
+      // Within the decoded text, a match gives way to an overlapping one of a higher-priority
+      // rule, and to a more severe (then first by id) rule's match of the very same span.
+      const Rule& r = rules.rule(m.rule);
+      bool beaten = false;
+      for (size_t j = 0; j < raw_decoded_.size() && !beaten; ++j) {
+        if (j == i) continue;
+        const RawMatch& o = raw_decoded_[j];
+        if (o.secret_start >= m.secret_end || m.secret_start >= o.secret_end) continue;
+        const Rule& q = rules.rule(o.rule);
+        if (q.priority != r.priority) {
+          beaten = q.priority > r.priority;
+        } else if (o.secret_start == m.secret_start && o.secret_end == m.secret_end) {
+          beaten = q.severity != r.severity ? q.severity > r.severity
+                   : q.id != r.id           ? q.id < r.id
+                                            : j < i;
+        }
+      }
+      if (beaten) {
+        ++result->suppressed;
+        result->suppressed_rules.push_back(m.rule);
+        continue;
+      }
+      Match out;
+      out.rule = m.rule;
+      out.secret = Secret(decoded_buffer_.substr(m.secret_start, m.secret_end - m.secret_start));
+      out.entropy = m.entropy;
+      out.confidence = m.confidence;
+      out.score = m.score;
+      out.reasons = m.reasons;
+      emit(std::move(out), pieces[k].outer, pieces[k].encoding);
+    }
+    if (depth == kMaxDepth) break;
+    // The next level: encoded values inside the decoded text.
+    std::vector<Piece> next;
+    std::vector<DecodedSpan> inner;
+    for (const auto& p : pieces) {
+      inner.clear();
+      FindEncoded(p.text, decode_limits_, &inner);
+      for (auto& s : inner)
+        next.push_back({p.outer, p.encoding + "+" + std::string(EncodingName(s.encoding)),
+                        std::move(s.text)});
+    }
+    pieces = std::move(next);
+  }
+  if (found.empty()) return;
+
+  // A generic match of an encoded value that held something gives way to it.
+  auto& matches = result->matches;
+  size_t w = 0;
+  for (size_t i = 0; i < matches.size(); ++i) {
+    const Match& m = matches[i];
+    bool gone = false;
+    if (m.offset >= base && rules.rule(m.rule).priority == 0 && m.decoded.empty()) {
+      const uint64_t b = m.offset - base, e = b + m.secret.size();
+      for (size_t s = 0; s < spans_.size() && !gone; ++s)
+        gone = outer_found[s] && spans_[s].begin < e && b < spans_[s].end;
+    }
+    if (gone) {
+      ++result->suppressed;
+      result->suppressed_rules.push_back(m.rule);
+    } else {
+      if (w != i) matches[w] = std::move(matches[i]);
+      ++w;
+    }
+  }
+  matches.resize(w);
+
+  // Place each finding at its encoded value: line, column, and a snippet of that line with the
+  // encoded value marked (so it is redacted like a secret).
+  std::stable_sort(found.begin(), found.end(),
+                   [](const Match& a, const Match& b) { return a.offset < b.offset; });
+  uint64_t cursor = 0, cursor_line = line_base;
+  for (auto& m : found) {
+    const uint64_t at = m.offset;
+    const DecodedSpan* span = nullptr;
+    for (const auto& s : spans_)
+      if (s.begin == at) { span = &s; break; }
+    const void* nl_before = at ? memrchr(chunk.data(), '\n', at) : nullptr;
+    const uint64_t ls = nl_before ? static_cast<const char*>(nl_before) - chunk.data() + 1 : 0;
+    const void* nl_after = std::memchr(chunk.data() + at, '\n', chunk.size() - at);
+    const uint64_t le = nl_after ? static_cast<const char*>(nl_after) - chunk.data() : chunk.size();
+    const std::string_view line = chunk.substr(ls, le - ls);
+    if (line.find(kAllowMarker) != std::string_view::npos ||
+        (options_.honor_gitleaks_allow && line.find("gitleaks:allow") != std::string_view::npos) ||
+        (options_.allow && options_.allow->Allows(m.secret.Reveal()))) {
+      ++result->allowed;
+      continue;
+    }
+    if (matches.size() >= options_.limits.max_matches) {
+      result->truncated = true;
+      break;
+    }
+    cursor_line += CountNewlines(chunk.data() + cursor, at - cursor);
+    cursor = at;
+    m.offset = base + at;
+    m.line = cursor_line + 1;
+    const uint64_t line_start_abs = nl_before ? base + ls : line_start;
+    m.column = base + at - line_start_abs + 1;
+    m.snippet = MakeSnippet(chunk, ls, le, at, {{at, span ? span->end : at + 1}});
+    matches.push_back(std::move(m));
+  }
+  std::stable_sort(matches.begin(), matches.end(),
+                   [](const Match& a, const Match& b) { return a.offset < b.offset; });
 }
 
 }  // namespace leakhound

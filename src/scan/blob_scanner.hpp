@@ -14,6 +14,7 @@
 #include "leakhound/blob.hpp"
 #include "leakhound/finding.hpp"
 #include "leakhound/scan_options.hpp"
+#include "scan/decode.hpp"
 #include "scan/scanner.hpp"
 #include "leakhound/secret.hpp"
 
@@ -75,8 +76,21 @@ class BlobScanner {
   void Collect(std::string_view chunk, uint64_t base, uint64_t line_base, uint64_t line_start,
                uint64_t accept_from, BlobScanResult* result);
 
+  // The decode stage (scan/decode.hpp), run after Collect on the same chunk: scans what the
+  // encoded values of `chunk` decode to (two levels deep) and adds the secrets found there at
+  // the encoded values' places, with Match::decoded set. An encoded value that a vendor or
+  // fallback rule already reports is left alone; a generic match of an encoded value gives way
+  // to what was found inside it.
+  void CollectDecoded(std::string_view chunk, uint64_t base, uint64_t line_base,
+                      uint64_t line_start, uint64_t accept_from, BlobScanResult* result);
+
   Scanner scanner_;
   BlobScanOptions options_;
+  DecodeLimits decode_limits_;
+  int user_password_rule_ = -1;  // encoded.user_password, when enabled
+  std::vector<DecodedSpan> spans_;
+  std::vector<RawMatch> raw_decoded_;
+  std::string decoded_buffer_;
   std::vector<RawMatch> raw_;
   std::vector<DroppedRaw> dropped_raw_;
   std::string buffer_;

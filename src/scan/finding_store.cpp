@@ -53,6 +53,7 @@ void FindingStore::Add(const Match& match, const Origin& origin) {
   std::string loc_key = origin.Key();
   loc_key += '\0' + std::to_string(match.line) + ':' + std::to_string(match.column);
   if (!match.field.empty()) loc_key += '\0' + match.field;
+  if (!match.decoded.empty()) loc_key += "\0decoded=" + match.decoded;
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = findings_.try_emplace(fp);
   Finding& f = it->second;
@@ -77,6 +78,7 @@ void FindingStore::Add(const Match& match, const Origin& origin) {
   Location loc;
   loc.origin = origin;
   if (!match.field.empty()) loc.origin.attributes.emplace_back("field", match.field);
+  if (!match.decoded.empty()) loc.origin.attributes.emplace_back("decoded", match.decoded);
   loc.line = match.line;
   loc.column = match.column;
   loc.offset = match.offset;
@@ -98,7 +100,7 @@ std::string PlaceKey(const Location& l, const std::string& secret) {
   std::string key = l.origin.source + '\0' + l.origin.path + '\0' + std::to_string(l.line) +
                     ':' + std::to_string(l.column) + '\0' + secret;
   for (const auto& [k, v] : l.origin.attributes)
-    if (k != "analyzed_as" && k != "env_file_of" && k != "field") key += '\0' + k + '=' + v;
+    if (k != "analyzed_as" && k != "env_file_of" && k != "field" && k != "decoded") key += '\0' + k + '=' + v;
   return key;
 }
 
