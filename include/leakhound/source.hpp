@@ -43,6 +43,9 @@ struct FsOptions {
   // Optional: true for a path (as walked: root joined with the relative path) to skip as
   // excluded, e.g. what git ignores (--respect-gitignore). Called on the enumerating thread.
   std::function<bool(const std::string& path, bool is_dir)> ignored;
+  // Directories never walked, by (st_dev, st_ino): leakhound's own rule cache, which holds the
+  // rules' descriptions and examples.
+  std::vector<std::pair<uint64_t, uint64_t>> skip_dirs;
 };
 
 // Walks a file or a directory tree. `.git` directories are skipped; symlinks are not followed

@@ -203,6 +203,13 @@ std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions&
   if (!so.min_confidence.empty()) setup->min_confidence = *ParseConfidence(so.min_confidence);
   else if (config.min_confidence) setup->min_confidence = *config.min_confidence;
   setup->fs.follow_symlinks = so.follow_symlinks;
+  // Never scan leakhound's own rule cache (it may sit inside the project: CI caches).
+  if (const std::string cache = DefaultCacheDir(); !cache.empty()) {
+    struct stat cst;
+    if (::stat(cache.c_str(), &cst) == 0)
+      setup->fs.skip_dirs.emplace_back(static_cast<uint64_t>(cst.st_dev),
+                                       static_cast<uint64_t>(cst.st_ino));
+  }
   setup->fs.max_file_size = options.max_file_size;
   setup->fs.exclude = setup->exclude->empty() ? nullptr : setup->exclude.get();
   return setup;

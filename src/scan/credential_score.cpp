@@ -209,7 +209,7 @@ constexpr std::string_view kPlaceholderValues[] = {
     "redacted", "dummy", "sample", "notasecret", "not_a_secret", "replaceme", "replace_me",
     "replace-me", "todo", "tbd", "fixme", "insert", "enter_", "enter-", "mypassword",
     "my_password", "my-password", "mysecret", "my_secret", "xxxx", "****", "....", "----",
-    "____", "fake", "secret_here", "password_here", "token_here", "key_here", "here"};
+    "____", "\xE2\x80\xA6" /* … : a redacted value, e.g. in a report */, "fake", "secret_here", "password_here", "token_here", "key_here", "here"};
 constexpr std::string_view kPlaceholderWhole[] = {
     "secret", "password", "passwd", "pass", "pwd", "token", "test", "testing", "tests", "foo",
     "bar", "baz", "foobar", "qux", "none", "empty", "unset", "value", "default", "string",

@@ -223,7 +223,15 @@ void FsSource::Walk(const std::string& dir, const std::string& rel, BlobSink& si
         continue;
       }
       struct stat st;
-      if (::stat(path.c_str(), &st) == 0) active_dirs_.emplace_back(st.st_dev, st.st_ino);
+      const bool have = ::stat(path.c_str(), &st) == 0;
+      if (have && std::find(options_.skip_dirs.begin(), options_.skip_dirs.end(),
+                            std::make_pair(static_cast<uint64_t>(st.st_dev),
+                                           static_cast<uint64_t>(st.st_ino))) !=
+                      options_.skip_dirs.end()) {
+        sink.Skipped(SkipReason::kExcluded, path);
+        continue;
+      }
+      if (have) active_dirs_.emplace_back(st.st_dev, st.st_ino);
       else active_dirs_.emplace_back(0, 0);
       Walk(path, rel_path, sink, depth + 1);
       active_dirs_.pop_back();
