@@ -132,7 +132,7 @@ constexpr std::string_view kNotCredentialAfter[] = {
     "version", "kind", "schema", "store", "storage", "helper", "prefix", "suffix", "index",
     "idx", "hash", "digest", "algorithm", "algo", "cipher", "bits", "size", "generator",
     "callback", "changed", "updated", "created", "at", "date", "time", "last", "used",
-    "expired", "revoked", "auth"};
+    "expired", "revoked", "auth", "identifier", "identifiers", "usage"};
 // A word right before it that does the same: forgot_password, csrf_token, next_token.
 constexpr std::string_view kNotCredentialBefore[] = {
     "forgot", "reset", "change", "show", "hide", "toggle", "use", "has", "is", "require",
@@ -374,7 +374,17 @@ CredentialScore ScoreCredential(std::string_view key, std::string_view value,
   out.reasons.push_back(key_word.empty() ? std::string(kc.strength) : "key:" + key_word);
   if (slot == CredentialSlot::kCredentialOnly) add("slot:credential-only");
 
-  const std::string lower = Lower(value);
+  // An OpenSSL pass-phrase argument (openssl.cnf, -passin/-passout): "pass:VALUE" holds the
+  // password itself; env:VAR, file:PATH and fd:N only say where it is.
+  std::string lower = Lower(value);
+  bool passphrase_source = false;
+  if (lower.rfind("env:", 0) == 0 || lower.rfind("file:", 0) == 0 || lower.rfind("fd:", 0) == 0) {
+    const std::string_view rest = value.substr(value.find(':') + 1);
+    passphrase_source = !rest.empty() && rest.find_first_of(" \t") == std::string_view::npos;
+  } else if (lower.rfind("pass:", 0) == 0 && value.size() > 5) {
+    value.remove_prefix(5);
+    lower.erase(0, 5);
+  }
   bool fatal = false;
   auto fatal_if = [&](bool cond, const char* name) {
     if (cond) {
@@ -384,7 +394,8 @@ CredentialScore ScoreCredential(std::string_view key, std::string_view value,
   };
   if (slot != CredentialSlot::kCredentialOnly && (kc.not_credential || key_word.empty()))
     fatal_if(true, "key:not-a-credential");
-  if (!fatal) fatal_if(value.empty() || LooksLikeReference(value), "value:reference");
+  if (!fatal)
+    fatal_if(value.empty() || passphrase_source || LooksLikeReference(value), "value:reference");
   if (!fatal) {
     for (auto k : kLiteralKeywords)
       if (lower == k) { fatal_if(true, "value:literal-keyword"); break; }
@@ -434,7 +445,23 @@ CredentialScore ScoreCredential(std::string_view key, std::string_view value,
     if (c >= 0x80) non_ascii = true;
   }
   if (all_letters && chars <= 14) add("value:word");
-  if (non_ascii) add("value:non-ascii");  // natural language: a label, a translation
+  if (non_ascii) add("value:non-ascii");
+  // Lower-case words joined by hyphens: a tag, a name or an option (no-debconf-config,
+  // read-only-root, keep-alive-timeout), seldom a password.
+  {
+    size_t hyphens = 0;
+    bool kebab = !value.empty() && value.front() != '-' && value.back() != '-';
+    for (size_t i = 0; i < value.size() && kebab; ++i) {
+      const unsigned char c = value[i];
+      if (c == '-') {
+        ++hyphens;
+        if (value[i - 1] == '-') kebab = false;
+      } else if (!std::islower(c)) {
+        kebab = false;
+      }
+    }
+    if (kebab && hyphens >= 2) add("value:hyphenated-words");
+  }  // natural language: a label, a translation
   // Code, not a literal: an identifier (user_input, userPass) where the value is unquoted, or a
   // member access or lookup (self.password, cfg.db.pass, db.example.com,
   // Rails.configuration.stripe[:secret_key], settings['password']).
@@ -473,6 +500,7 @@ CredentialScore ScoreCredential(std::string_view key, std::string_view value,
     for (auto w : kStrongWords) named = named || Contains(letters, w);
     if (named) add("value:keyword-identifier");
   }
+  if (value.size() >= 4 && IsRepeated(value)) add("value:repeated");
   if (LooksLikeVersion(value)) add("value:version");
   if (lower.find("://") != std::string::npos) add("value:url");
   else if ((value[0] == '/' || value.substr(0, 2) == "./" || value.substr(0, 3) == "../" ||

@@ -118,3 +118,21 @@ TEST_CASE("Confidence follows the score") {
   CHECK(ScoreFromConfidence(Confidence::kHigh) > ScoreFromConfidence(Confidence::kMedium));
   CHECK(ScoreFromConfidence(Confidence::kMedium) > ScoreFromConfidence(Confidence::kLow));
 }
+
+// Lines of a Debian minbase image that once failed the image gate (CI, container_image):
+// /etc/ssl/openssl.cnf and /usr/share/lintian/overrides/base-passwd.
+TEST_CASE("Distribution config files: key identifiers, pass-phrase specs and tags are not reported") {
+  CHECK(BelowMedium("authorityKeyIdentifier", "keyid,issuer"));
+  CHECK(BelowMedium("authorityKeyIdentifier", "keyid:always"));
+  CHECK(Has(ScoreCredential("subjectKeyIdentifier", "hash", ""), "key:not-a-credential"));
+  // An OpenSSL pass-phrase argument: pass:VALUE is scored on VALUE; env:, file:, fd: point away.
+  CHECK(BelowMedium("secret", "pass:insta"));
+  CHECK(Conf("secret", "pass:Tq8#vNw2Lk9z") >= Confidence::kMedium);
+  CHECK(Dropped("passin", "env:CA_PASS"));
+  CHECK(Dropped("secret", "file:/run/secrets/ca.pass"));
+  // A lintian override (package: tag) and other hyphenated tags.
+  CHECK(BelowMedium("base-passwd", "no-debconf-config"));
+  CHECK(Has(ScoreCredential("base-passwd", "no-debconf-config", ""), "value:hyphenated-words"));
+  // ...but a password with digits or capitals between hyphens stays a password.
+  CHECK(Conf("password", "Blue-Horse-42-Staple") >= Confidence::kMedium);
+}
