@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <tuple>
 
@@ -343,8 +345,29 @@ std::vector<std::pair<std::string, std::string>> FollowUpAttributes(const Origin
   return {};
 }
 
+namespace {
+
+// Whether `root` (a file or a directory) may be inside a git work tree: a `.git` beside it or
+// above it, or GIT_DIR set. Saves initialising libgit2 (which loads the system's CA bundle) for
+// a scan outside any repository.
+bool MaybeInGitWorkTree(const std::string& root) {
+  if (std::getenv("GIT_DIR")) return true;
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::absolute(root, ec);
+  if (ec) return true;
+  if (!std::filesystem::is_directory(dir, ec)) dir = dir.parent_path();
+  for (;;) {
+    if (std::filesystem::exists(dir / ".git", ec)) return true;
+    if (!dir.has_parent_path() || dir.parent_path() == dir) return false;
+    dir = dir.parent_path();
+  }
+}
+
+}  // namespace
+
 std::unordered_map<std::string, std::string> TrackedDotenvFiles(const std::string& root) {
   std::unordered_map<std::string, std::string> out;
+  if (!MaybeInGitWorkTree(root)) return out;
   git_libgit2_init();
   git_repository* repo = nullptr;
   if (git_repository_open_ext(&repo, root.c_str(), 0, nullptr) == 0 && !git_repository_is_bare(repo)) {

@@ -1,6 +1,7 @@
 #include "leakhound/ruleset.hpp"
 
 #include "base/digest.hpp"
+#include "base/mapped_file.hpp"
 
 #include <hs/hs.h>
 #include <openssl/evp.h>
@@ -148,8 +149,9 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
 
   // Warm start: the database, lookbacks and prefilter flags from the cache.
   if (!cache_path.empty()) {
-    std::string blob;
-    if (ReadWholeFile(cache_path, &blob)) {
+    MappedFile file;
+    if (file.Open(cache_path)) {
+      const std::string_view blob = file.data();
       const size_t n = unique.size();
       const size_t header = sizeof(kCacheMagic) + 4 + n * 5;
       uint32_t count = 0;

@@ -157,6 +157,42 @@ rules:
   CHECK_FALSE(again->loaded_from_cache());
 }
 
+TEST_CASE("The parsed built-in rules are cached on disk; a damaged cache falls back to the YAML") {
+  testing::TempDir dir;
+  const std::string cache = dir.path() + "/cache";
+  std::vector<RuleError> errors;
+  const std::vector<Rule> yaml = LoadBuiltinRules(&errors);
+  REQUIRE(errors.empty());
+  auto same = [&](const std::vector<Rule>& got) {
+    REQUIRE(got.size() == yaml.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      const Rule& a = got[i];
+      const Rule& b = yaml[i];
+      CHECK((a.id == b.id && a.name == b.name && a.description == b.description &&
+             a.severity == b.severity && a.pattern == b.pattern &&
+             a.secret_group == b.secret_group && a.keywords == b.keywords &&
+             a.stopwords == b.stopwords && a.min_entropy == b.min_entropy &&
+             a.checksum == b.checksum && a.placeholder_filter == b.placeholder_filter &&
+             a.max_length == b.max_length && a.references == b.references && a.tags == b.tags &&
+             a.analyzer == b.analyzer && a.remediation == b.remediation &&
+             a.scorer == b.scorer && a.key_group == b.key_group && a.source == b.source &&
+             a.priority == b.priority));
+    }
+  };
+  same(LoadBuiltinRulesCached(cache, &errors));  // parses the YAML, writes the cache
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(cache)) files.push_back(e.path());
+  REQUIRE(files.size() == 1);
+  same(LoadBuiltinRulesCached(cache, &errors));  // reads the cache
+  // Truncated, then garbage: neither is trusted.
+  const auto size = std::filesystem::file_size(files[0]);
+  std::filesystem::resize_file(files[0], size / 2);
+  same(LoadBuiltinRulesCached(cache, &errors));
+  std::ofstream(files[0], std::ios::trunc) << "LHRULES4\xff\xff\xff\x7fgarbage";
+  same(LoadBuiltinRulesCached(cache, &errors));
+  CHECK(errors.empty());
+}
+
 TEST_CASE("A pattern Hyperscan cannot take exactly runs as a prefilter, confirmed by RE2") {
   auto set = testing::RulesFromYaml(R"(
 rules:
