@@ -53,6 +53,42 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# The libraries loaded on first use (cmake/LazyLibs.cmake) are not in the binary's NEEDED list,
+# so dpkg-shlibdeps cannot see them: depend on their packages, at least the upstream version built with.
+set(_lazy_depends "")
+find_program(LEAKHOUND_DPKG_QUERY dpkg-query)
+foreach(lib IN LISTS LEAKHOUND_LAZY_LIBRARY_FILES)
+  if(NOT LEAKHOUND_DPKG_QUERY)
+    break()
+  endif()
+  execute_process(COMMAND ${LEAKHOUND_DPKG_QUERY} -S "${lib}" OUTPUT_VARIABLE owner
+                  RESULT_VARIABLE rc ERROR_QUIET)
+  if(NOT rc EQUAL 0)  # /lib/... is /usr/lib/... on a merged-/usr system
+    string(REGEX REPLACE "^/usr/lib/" "/lib/" alt "${lib}")
+    if(alt STREQUAL lib)
+      string(REGEX REPLACE "^/lib/" "/usr/lib/" alt "${lib}")
+    endif()
+    execute_process(COMMAND ${LEAKHOUND_DPKG_QUERY} -S "${alt}" OUTPUT_VARIABLE owner
+                    RESULT_VARIABLE rc ERROR_QUIET)
+  endif()
+  if(rc EQUAL 0 AND owner MATCHES "^([a-z0-9.+-]+)(:[a-z0-9]+)?: ")
+    set(pkg "${CMAKE_MATCH_1}")
+    execute_process(COMMAND ${LEAKHOUND_DPKG_QUERY} -W -f=\${Version} "${pkg}"
+                    OUTPUT_VARIABLE version ERROR_QUIET)
+    string(REGEX REPLACE "-[^-]*$" "" version "${version}")  # the upstream version
+    if(version)
+      list(APPEND _lazy_depends "${pkg} (>= ${version})")
+    else()
+      list(APPEND _lazy_depends "${pkg}")
+    endif()
+  else()
+    message(WARNING "no Debian package owns ${lib}: the .deb will not depend on it")
+  endif()
+endforeach()
+if(_lazy_depends)
+  list(JOIN _lazy_depends ", " CPACK_DEBIAN_PACKAGE_DEPENDS)
+  message(STATUS ".deb Depends (libraries loaded on first use): ${CPACK_DEBIAN_PACKAGE_DEPENDS}")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "git, skopeo")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_RESOURCE_FILE_LICENSE ${CMAKE_SOURCE_DIR}/LICENSE)

@@ -7,4 +7,5 @@ target_sources(leakhound_core PRIVATE
   src/registry/registry_store.cpp
   src/registry/audit.cpp
   src/cli/registry_cmd.cpp)
-target_link_libraries(leakhound_core PUBLIC PkgConfig::LIBCURL PkgConfig::SQLITE3)
+leakhound_link_lazily(leakhound_core curl LIBCURL)
+leakhound_link_lazily(leakhound_core sqlite3 SQLITE3)
