@@ -15,7 +15,15 @@ namespace leakhound {
 enum class Severity { kInfo = 0, kLow = 1, kMedium = 2, kHigh = 3, kCritical = 4 };
 enum class Confidence { kLow = 0, kMedium = 1, kHigh = 2 };
 // Offline validators a rule may name with `checksum:`.
-enum class ChecksumKind { kNone, kGithubCrc32, kJwt, kBase64_64 };
+enum class ChecksumKind {
+  kNone,
+  kGithubCrc32,
+  kJwt,
+  kBase64_64,
+  kBase58Check,
+  kBip39,
+  kBech32,
+};
 // How a rule's matches are judged after RE2 confirms them: by min_entropy and the placeholder
 // filter (kNone), or by the credential scorer (a score in [0, 1] from the key and the value):
 // `credential` for a key/value assignment, `credential-slot` for a place that can only hold a

@@ -64,13 +64,17 @@ std::string_view ChecksumName(ChecksumKind k) {
     case ChecksumKind::kGithubCrc32: return "github_crc32";
     case ChecksumKind::kJwt: return "jwt";
     case ChecksumKind::kBase64_64: return "base64_64";
+    case ChecksumKind::kBase58Check: return "base58check";
+    case ChecksumKind::kBip39: return "bip39";
+    case ChecksumKind::kBech32: return "bech32";
   }
   return "?";
 }
 
 std::optional<ChecksumKind> ParseChecksum(std::string_view name) {
   for (ChecksumKind k : {ChecksumKind::kNone, ChecksumKind::kGithubCrc32, ChecksumKind::kJwt,
-                         ChecksumKind::kBase64_64})
+                         ChecksumKind::kBase64_64, ChecksumKind::kBase58Check, ChecksumKind::kBip39,
+                         ChecksumKind::kBech32})
     if (ChecksumName(k) == name) return k;
   return std::nullopt;
 }

@@ -233,6 +233,12 @@ void Scanner::Confirm(std::string_view data, uint32_t rule_index, const uint64_t
       if (dropped_)
         Drop(rule_index, secret.data() - data.data(), secret.size(), "placeholder value");
       continue;
+    } else if (rule.checksum == ChecksumKind::kBip39 && !ValidChecksum(rule.checksum, value)) {
+      // Any dozen English words fit the pattern; only the checksum says it is a seed phrase.
+      ++stats->filtered;
+      if (dropped_)
+        Drop(rule_index, secret.data() - data.data(), secret.size(), "BIP-39 checksum fails");
+      continue;
     }
     RawMatch m;
     m.rule = rule_index;
