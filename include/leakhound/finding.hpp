@@ -28,6 +28,18 @@ struct Snippet {
                      const std::function<size_t(std::string_view)>& prefix_of = nullptr) const;
 };
 
+// Why something found is not reported: it is kept, marked, in the JSON and SARIF reports.
+struct Suppression {
+  // "inline_allow" (a leakhound:allow or gitleaks:allow comment on its line), "allow_value"
+  // or "allow_regex" (the config's allow-list), "baseline"; empty: not suppressed.
+  std::string kind;
+  // Where: "inline comment at a.py:12", "allow.values entry in .leakhound.yaml:7",
+  // "baseline .leakhound-baseline:31". For a Match's inline_allow, the marker
+  // ("leakhound:allow"), completed with the location when it becomes a Finding.
+  std::string source;
+  bool empty() const { return kind.empty(); }
+};
+
 struct Match {
   uint32_t rule = 0;
   Secret secret;
@@ -50,6 +62,8 @@ struct Match {
   // build argument, a hardening check), not a secret value: `secret` is only what its
   // fingerprint hashes, and reports show no secret fields for it.
   bool about_name = false;
+  // Set when an allow comment or the allow-list matched (BlobScanOptions::keep_allowed).
+  Suppression suppression;
 };
 
 struct Location {
@@ -70,6 +84,7 @@ struct Finding {
   std::vector<std::string> reasons;
   bool about_name = false;          // see Match::about_name
   std::vector<Location> locations;  // sorted, unique
+  Suppression suppression;          // set on a suppressed finding (Report::suppressed)
 };
 
 // What a finding is about, for the fields a report shows: a secret value (the secret,

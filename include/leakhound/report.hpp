@@ -49,6 +49,7 @@ struct ScanSummary {
   double elapsed_seconds = 0;
   size_t rules = 0;
   std::string config_file;  // the .leakhound.yaml used; empty when none
+  std::string policy_file;  // the policy (--policy) the run was under; empty when none
   // With --verbose (BlobScanOptions::record_dropped): the dropped candidates, at most
   // kMaxDroppedListed, and how many more there were.
   std::vector<DroppedCandidate> dropped;
@@ -62,7 +63,10 @@ void AddDropped(ScanSummary* summary, DroppedCandidate candidate);
 void PrintDropped(const ScanSummary& summary, std::ostream& out);
 
 struct Report {
-  std::vector<Finding> findings;
+  std::vector<Finding> findings;  // reported: these decide the exit code
+  // Found but suppressed (an allow comment, the allow-list, the baseline), each with its
+  // Finding::suppression; in the JSON and SARIF reports, never in the exit code.
+  std::vector<Finding> suppressed;
   ScanSummary summary;
   const RuleSet* rules = nullptr;
 };
@@ -72,6 +76,9 @@ enum class ReportFormat { kHuman, kJson, kJsonl, kSarif, kGitlab };
 struct ReportOptions {
   bool show_secrets = false;  // print secrets in full; only on explicit request
   bool color = false;
+  // The human report lists the suppressed findings under a heading of their own
+  // (--show-suppressed); the JSON and SARIF reports always hold them.
+  bool show_suppressed = false;
   // Trailing characters a redacted secret shows (within Redact's limits): --redact-keep.
   size_t redact_keep = kDefaultRedactKeep;
   // The report's time (seconds since the epoch) where a format records one (gitlab's scan
@@ -109,5 +116,7 @@ std::string FormatBaselineLine(const std::string& fingerprint, const std::string
 std::string FormatBaselineText(std::vector<std::string> lines);
 // Reads the fingerprints of a baseline file; throws ConfigError naming the file on a bad line.
 std::vector<std::string> LoadBaseline(const std::string& path);
+// The same, with the line each fingerprint is on (1-based).
+std::vector<std::pair<std::string, uint64_t>> LoadBaselineEntries(const std::string& path);
 
 }  // namespace leakhound

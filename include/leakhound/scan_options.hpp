@@ -30,8 +30,14 @@ struct BlobScanOptions {
   // ...overlapping by this much, so a secret up to this long across a boundary is still found.
   uint64_t chunk_overlap = 64ull << 10;
   const AllowList* allow = nullptr;  // optional; must outlive the scanner
+  // A `leakhound:allow` comment on a secret's line allows it (false: --ignore-inline-allow, or
+  // a policy's allow_inline: false; gitleaks:allow is then ignored too).
+  bool honor_allow_comments = true;
   // A `gitleaks:allow` comment on a secret's line allows it, as `leakhound:allow` does.
   bool honor_gitleaks_allow = false;
+  // Keep the matches an allow comment or the allow-list allows, with Match::suppression set
+  // (they become the report's suppressed findings); else they are only counted.
+  bool keep_allowed = false;
   // Optional: once set, a file being scanned in chunks stops at the next chunk (kError, with
   // the error "interrupted").
   const std::atomic<bool>* cancel = nullptr;

@@ -123,9 +123,14 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
     it.raw = true;
     items.push_back(std::move(it));
   }
+  const BlobScanOptions& scan_options = scanner.options();
   auto on_allowed_line = [&](uint64_t b) {
+    if (!scan_options.honor_allow_comments) return false;
     const uint64_t ls = lines.LineStart(b);
-    return data.substr(ls, lines.LineEnd(b) - ls).find(kAllowMarker) != std::string_view::npos;
+    const std::string_view line = data.substr(ls, lines.LineEnd(b) - ls);
+    return line.find(kAllowMarker) != std::string_view::npos ||
+           (scan_options.honor_gitleaks_allow &&
+            line.find("gitleaks:allow") != std::string_view::npos);
   };
   auto add = [&](Match m, uint64_t begin, uint64_t end) {
     std::tie(begin, end) = Locate(data, m.secret.Reveal(), begin, end);
@@ -153,6 +158,7 @@ void AnalyzeBlob(FileKind kind, std::string_view data, BlobScanner& scanner,
   if (!text.empty() && scanner.ScanBuffer(text, &scanned, &error)) {
     out->allowed += scanned.allowed;
     for (auto& m : scanned.matches) {
+      if (!m.suppression.empty()) continue;  // counted in scanned.allowed
       const size_t fi = std::upper_bound(starts.begin(), starts.end(), m.offset) - starts.begin() - 1;
       const Fact& f = a.facts[fi];
       m.field = f.field;

@@ -67,8 +67,8 @@ int BaselineCreateCommand(const RuleOptions& ro, const ScanCliOptions& so,
   if (!bo.from_report.empty()) {
     text = BaselineFromReport(bo.from_report, &count);
   } else {
-    const Config config = ResolveConfig(ro);
-    auto rules = LoadRuleSet(ro, config, err);
+    Config config = ResolveConfig(ro);
+    auto rules = LoadRuleSet(ro, &config, err);
     Report report;
     if (bo.git) {
       if (so.paths.size() > 1) throw ConfigError("baseline create --git: one repository");

@@ -257,6 +257,9 @@ std::string ManPage(const CLI::App& app, const std::string& version) {
          ".TP\n.B LEAKHOUND_CHECK_ARGS\nWhen set and not empty, leakhound checks its command line "
          "and exits (0 when it is accepted, 2 when not) without running anything: for checking "
          "scripts and CI templates.\n"
+         ".TP\n.B LEAKHOUND_POLICY\nThe policy file of a central gate when \\fB\\-\\-policy\\fR is "
+         "not given: what the scanned repository may not change (inline allow comments, its "
+         "config, baselines, the failing severity, required rules).\n"
          ".TP\n.B NO_COLOR\nNo colour in the human report with \\fB\\-\\-color auto\\fR.\n"
          ".TP\n.B XDG_CACHE_HOME\nWhere the rule cache lives.\n"
          ".SH \"SEE ALSO\"\n.BR git (1),\n.BR githooks (5)\n";

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -37,6 +38,14 @@ void AddRuleOptions(CLI::App* cmd, RuleOptions* o) {
       ->type_name("FILE")->group("Rules");
   cmd->add_flag("--no-cache", o->no_cache,
                 "Do not read or write the compiled rule cache ($XDG_CACHE_HOME/leakhound)")
+      ->group("Rules");
+  cmd->add_option("--policy", o->policy_path,
+                  "Policy file of a central gate: what the scanned repository may not change "
+                  "(inline allow comments, its config, baselines, the failing severity, required "
+                  "rules); default: $LEAKHOUND_POLICY")
+      ->type_name("FILE")->group("Rules");
+  cmd->add_flag("--no-repo-config", o->no_repo_config,
+                "Do not read the project's .leakhound.yaml (--config FILE is still read)")
       ->group("Rules");
 }
 
@@ -69,6 +78,13 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
   cmd->add_flag("--honor-gitleaks-allow", o->honor_gitleaks_allow,
                 "Treat `gitleaks:allow` comments as `leakhound:allow`")
       ->group("Scanning");
+  cmd->add_flag("--ignore-inline-allow", o->ignore_inline_allow,
+                "Report secrets on lines with a `leakhound:allow` (or `gitleaks:allow`) comment "
+                "too")
+      ->group("Scanning");
+  cmd->add_flag("--no-baseline", o->no_baseline,
+                "Do not read .leakhound-baseline at the top of the work tree (read by default)")
+      ->group("Report");
   cmd->add_option("--checks", o->checks,
                   "Which checks run: secrets, hardening or both, comma-separated (default: "
                   "secrets; secrets,hardening for `image` and `registry`)")
@@ -101,6 +117,10 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
                   "confidence (default: medium; low: for audits). Rules with a distinctive "
                   "format are always reported")
       ->check(CLI::IsMember({"high", "medium", "low"}))->type_name("LEVEL")->group("Report");
+  cmd->add_flag("--show-suppressed", o->show_suppressed,
+                "List in the human report the findings an allow comment, the allow-list or the "
+                "baseline suppressed (JSON and SARIF reports always hold them)")
+      ->group("Report");
   cmd->add_option("--color", o->color, "Colour in the human report")
       ->check(CLI::IsMember({"auto", "always", "never"}))->group("Report");
   cmd->add_flag("--allow-incomplete", o->allow_incomplete,
@@ -116,26 +136,100 @@ void AddFailOn(CLI::App* cmd, std::string* fail_on, const std::string& descripti
       ->group("Report");
 }
 
-std::optional<Severity> FailOn(const Config& config, const std::string& flag, bool* never) {
-  *never = flag == "none";
-  if (*never) return std::nullopt;
-  if (!flag.empty()) return ParseSeverity(flag);
-  return config.fail_on.value_or(Severity::kLow);
+std::optional<Severity> FailOn(const Config& config, const std::string& flag, bool* never,
+                               bool* capped) {
+  std::string name = flag;
+  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  *never = name == "none";
+  std::optional<Severity> s;
+  if (!*never) s = !name.empty() ? ParseSeverity(name) : config.fail_on.value_or(Severity::kLow);
+  const bool cap = config.min_fail_on && (!s || *s > *config.min_fail_on);
+  if (capped) *capped = cap;
+  if (cap) {
+    *never = false;
+    s = config.min_fail_on;
+  }
+  return s;
 }
 
-// Loads built-in, configured and --rules rules, minus the disabled ones. Throws ConfigError.
-std::unique_ptr<RuleSet> LoadRuleSet(const RuleOptions& ro, const Config& config,
-                                     std::ostream& err) {
+namespace {
+
+// Under a policy: `rules`, loaded from `from`, may not replace a required rule, nor (when `from`
+// is the repository's config or one of its rules_dirs) any built-in rule.
+void GuardRules(const Config& config, const std::set<std::string>& builtin,
+                const std::vector<Rule>& rules, const std::string& from, bool from_repo) {
+  if (config.policy_source.empty()) return;
+  for (const auto& r : rules) {
+    if (!builtin.count(r.id)) continue;
+    const std::string file = r.source.empty() ? from : r.source;
+    if (RuleRequired(config.required_rules, r.id))
+      throw ConfigError(file + ": rule '" + r.id + "' would replace a rule the policy " +
+                        config.policy_source + " requires (required_rules)");
+    if (from_repo)
+      throw ConfigError(file + ": rule '" + r.id + "' reuses a built-in rule id: under the "
+                        "policy " + config.policy_source +
+                        " a repository's rules may add rules, not replace built-in ones");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<RuleSet> LoadRuleSet(const RuleOptions& ro, Config* config, std::ostream& err) {
   std::vector<RuleError> errors;
   RuleSetOptions options;
   const char* env_no_cache = std::getenv("LEAKHOUND_NO_CACHE");
   if (!ro.no_cache && !(env_no_cache && *env_no_cache)) options.cache_dir = DefaultCacheDir();
   std::vector<Rule> rules = LoadBuiltinRulesCached(options.cache_dir, &errors);
-  for (const auto& d : config.rules_dirs) MergeRules(&rules, LoadRulesFromDirectory(d, &errors));
-  if (!config.rules.empty()) MergeRules(&rules, config.rules);
-  for (const auto& d : ro.rules_dirs) MergeRules(&rules, LoadRulesFromDirectory(d, &errors));
-  std::unordered_set<std::string> disabled(ro.disabled.begin(), ro.disabled.end());
-  disabled.insert(config.disabled_rules.begin(), config.disabled_rules.end());
+  std::set<std::string> builtin;
+  for (const auto& r : rules) builtin.insert(r.id);
+  for (size_t i = 0; i < config->rules_dirs.size(); ++i) {
+    auto loaded = LoadRulesFromDirectory(config->rules_dirs[i], &errors);
+    const std::string from =
+        i < config->rules_dir_sources.size() ? config->rules_dir_sources[i] : config->source;
+    GuardRules(*config, builtin, loaded, config->rules_dirs[i],
+               !config->guarded_source.empty() && from == config->guarded_source);
+    MergeRules(&rules, std::move(loaded));
+  }
+  if (!config->rules.empty()) {
+    for (const auto& r : config->rules)
+      GuardRules(*config, builtin, {r}, config->source,
+                 !config->guarded_source.empty() && r.source == config->guarded_source);
+    MergeRules(&rules, config->rules);
+  }
+  for (const auto& d : ro.rules_dirs) {
+    auto loaded = LoadRulesFromDirectory(d, &errors);
+    GuardRules(*config, builtin, loaded, d, false);
+    MergeRules(&rules, std::move(loaded));
+  }
+  std::unordered_set<std::string> disabled;
+  for (const auto& d : ro.disabled) {
+    if (RuleRequired(config->required_rules, d))
+      throw ConfigError("--disable-rule " + d + ": the policy " + config->policy_source +
+                        " requires this rule (required_rules)");
+    disabled.insert(d);
+  }
+  std::map<std::string, Severity> severity;
+  for (const auto& r : rules) severity[r.id] = r.severity;
+  for (size_t i = 0; i < config->disabled_rules.size(); ++i) {
+    const std::string& d = config->disabled_rules[i];
+    const std::string from = i < config->disabled_rule_sources.size()
+                                 ? config->disabled_rule_sources[i] : config->source;
+    if (RuleRequired(config->required_rules, d)) {
+      config->notes.push_back(from + ": disabling " + d + " ignored: the policy " +
+                              config->policy_source + " requires this rule");
+      continue;
+    }
+    const auto sev = severity.find(d);
+    if (config->guard_high_rules && from.find(config->guarded_source) != std::string::npos &&
+        sev != severity.end() && sev->second >= Severity::kHigh) {
+      config->notes.push_back(from + ": disabling " + d + " (severity " +
+                              std::string(SeverityName(sev->second)) + ") ignored: under the "
+                              "policy " + config->policy_source + " a repository may not turn "
+                              "off a rule of severity high or above");
+      continue;
+    }
+    disabled.insert(d);
+  }
   std::set<std::string> known;
   for (const auto& r : rules) known.insert(r.id);
   for (const auto& d : disabled)
@@ -153,21 +247,60 @@ std::unique_ptr<RuleSet> LoadRuleSet(const RuleOptions& ro, const Config& config
   return set;
 }
 
-Config ResolveConfig(const RuleOptions& ro) {
-  if (!ro.config_path.empty()) return LoadConfigFile(ro.config_path);
-  const std::string root = ProjectRoot();
-  if (auto found = FindConfig(root)) return *found;
-  if (auto found = FindConfig(".")) return *found;  // a work tree's subdirectory
-  Config none;
-  none.base_dir = root;
-  return none;
+namespace {
+
+// The path of the config FindConfig would load from `dir`, "" when none.
+std::string ConfigPathIn(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path d = fs::is_directory(dir, ec) ? fs::path(dir) : fs::path(dir).parent_path();
+  for (const char* name : {".leakhound.yaml", ".leakhound.yml"})
+    if (fs::is_regular_file(d / name, ec)) return (d / name).string();
+  return "";
 }
 
-std::string DefaultBaseline(const ScanCliOptions& so) {
-  if (!so.baseline.empty() || so.no_baseline) return so.baseline;
-  const std::string path = ProjectRoot() + "/.leakhound-baseline";
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? path : "";
+}  // namespace
+
+Config ResolveConfig(const RuleOptions& ro) {
+  std::optional<Policy> policy;
+  std::string policy_path = ro.policy_path;
+  if (policy_path.empty())
+    if (const char* env = std::getenv("LEAKHOUND_POLICY"); env && *env) policy_path = env;
+  if (!policy_path.empty()) policy = LoadPolicyFile(policy_path);
+  const std::string root = ProjectRoot();
+  std::optional<Config> trusted, repo;
+  std::string ignored_repo;
+  if (!ro.config_path.empty()) {
+    trusted = LoadConfigFile(ro.config_path);
+  } else if (!ro.no_repo_config) {
+    std::string path = ConfigPathIn(root);
+    if (path.empty()) path = ConfigPathIn(".");  // a work tree's subdirectory
+    // A config the policy shuts out is not even parsed: a broken one cannot stop the gate.
+    if (!path.empty() && policy && !policy->allow_repo_config) ignored_repo = path;
+    else if (!path.empty()) repo = LoadConfigFile(path);
+  }
+  Config c = ApplyPolicy(policy ? &*policy : nullptr, trusted ? &*trusted : nullptr,
+                         repo ? &*repo : nullptr, root);
+  if (!ignored_repo.empty())
+    c.notes.push_back(ignored_repo + ": ignored: the policy " + policy->source +
+                      " does not let a repository's config apply (allow_repo_config: false)");
+  return c;
+}
+
+std::string DefaultBaseline(const ScanCliOptions& so, Config* config, bool look_in_root,
+                            const std::string& root) {
+  std::string path = so.baseline;
+  if (path.empty() && !so.no_baseline && look_in_root) {
+    const std::string candidate = (root.empty() ? ProjectRoot() : root) + "/.leakhound-baseline";
+    struct stat st;
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) path = candidate;
+  }
+  if (!path.empty() && !config->allow_baseline) {
+    config->notes.push_back("baseline " + path + " ignored: the policy " +
+                            config->policy_source + " forbids baselines (allow_baseline: false)");
+    return "";
+  }
+  return path;
 }
 
 std::string ConfigRoot(const GitRepo& repo) {
@@ -190,9 +323,13 @@ std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions&
   options.cancel = &InstallInterruptHandlers();
   if (!so.max_file_size.empty()) options.max_file_size = ParseSize(so.max_file_size);
   else if (config.max_file_size) options.max_file_size = *config.max_file_size;
-  setup->allow = std::make_unique<AllowList>(config.allow_values, config.allow_regexes);
+  setup->allow = std::make_unique<AllowList>(config.allow_values, config.allow_regexes,
+                                             config.allow_value_sources,
+                                             config.allow_regex_sources);
+  options.blob.keep_allowed = true;
   options.blob.allow = setup->allow->empty() ? nullptr : setup->allow.get();
   options.blob.honor_gitleaks_allow = so.honor_gitleaks_allow;
+  options.blob.honor_allow_comments = config.allow_inline && !so.ignore_inline_allow;
   options.blob.record_dropped = so.verbose;
   options.blob.redact_keep = so.redact_keep;
   std::vector<std::string> excludes = config.exclude_paths;
@@ -218,11 +355,13 @@ std::unique_ptr<ScanSetup> MakeSetup(const Config& config, const ScanCliOptions&
 // Drops the findings a baseline file accepts.
 void ApplyBaseline(Report* report, const std::string& baseline, size_t redact_keep) {
   if (baseline.empty()) return;
-  const auto known = LoadBaseline(baseline);
-  std::unordered_set<std::string> set(known.begin(), known.end());
+  std::unordered_map<std::string, uint64_t> set;  // fingerprint -> its line
+  for (const auto& [fp, line] : LoadBaselineEntries(baseline)) set.emplace(fp, line);
   const size_t before = report->findings.size();
+  std::vector<Finding> moved;
   auto baselined = [&](const Finding& f) {
-    if (!set.count(f.fingerprint)) return false;
+    const auto it = set.find(f.fingerprint);
+    if (it == set.end()) return false;
     const Rule& rule = report->rules->rule(f.rule);
     const std::string value =
         KindOfFinding(f, rule) == FindingKind::kSecret ? f.secret.Redacted(redact_keep) : "-";
@@ -231,10 +370,20 @@ void ApplyBaseline(Report* report, const std::string& baseline, size_t redact_ke
                                     "in the baseline " + baseline + " (" + f.fingerprint + ")"});
     return true;
   };
-  report->findings.erase(
-      std::remove_if(report->findings.begin(), report->findings.end(), baselined),
-      report->findings.end());
+  std::vector<Finding> kept;
+  for (auto& f : report->findings) {
+    if (!baselined(f)) {
+      kept.push_back(std::move(f));
+      continue;
+    }
+    f.suppression = {"baseline", "baseline " + baseline + ":" + std::to_string(set[f.fingerprint])};
+    moved.push_back(std::move(f));
+  }
+  report->findings = std::move(kept);
   report->summary.findings_baselined = before - report->findings.size();
+  report->suppressed.insert(report->suppressed.end(), std::make_move_iterator(moved.begin()),
+                            std::make_move_iterator(moved.end()));
+  if (report->rules) SortFindings(&report->suppressed, *report->rules);
 }
 
 // Runs the sources; returns the report with `add` run on it (findings a source adds after the
@@ -247,7 +396,10 @@ Report RunSources(const RuleSet& rules, const ScanSetup& setup,
   Report report = job.TakeReport();
   if (add) add(&report);
   RedactAttributes(&report.findings, setup.redact_keep);
+  RedactAttributes(&report.suppressed, setup.redact_keep);
   DropUncheckedFindings(rules, setup.checks.secrets, setup.checks.hardening, &report.findings);
+  DropUncheckedFindings(rules, setup.checks.secrets, setup.checks.hardening, &report.suppressed);
+  DropBelowConfidence(rules, setup.min_confidence, &report.suppressed);
   if (setup.options.blob.record_dropped) {  // --verbose: say what --min-confidence hides
     for (const auto& f : report.findings) {
       const Rule& rule = rules.rule(f.rule);
@@ -322,9 +474,15 @@ int WriteAndExit(Report& report, const RuleSet& rules, const Config& config,
                  const ScanCliOptions& so, std::ostream& out, std::ostream& err,
                  const std::vector<ScanIssue>& missing) {
   report.summary.config_file = config.source;
+  report.summary.policy_file = config.policy_source;
+  for (const auto& note : config.notes) {
+    report.summary.warnings.push_back({config.policy_source, note});
+    if (!so.quiet) err << "leakhound: policy: " << note << "\n";
+  }
   const ReportFormat format = ParseReportFormat(so.format);
   ReportOptions ropts;
   ropts.show_secrets = so.show_secrets;
+  ropts.show_suppressed = so.show_suppressed;
   ropts.redact_keep = so.redact_keep;
   const bool to_terminal = so.output.empty() && &out == &std::cout && ::isatty(1);
   ropts.color = so.color == "always" ||
@@ -339,8 +497,12 @@ int WriteAndExit(Report& report, const RuleSet& rules, const Config& config,
   if (so.verbose) PrintDropped(report.summary, err);
   int code = kExitClean;
   std::string why;
-  bool never = false;
-  const std::optional<Severity> fail_on = FailOn(config, so.fail_on, &never);
+  bool never = false, capped = false;
+  const std::optional<Severity> fail_on = FailOn(config, so.fail_on, &never, &capped);
+  if (capped && !so.fail_on.empty() && !so.quiet)
+    err << "leakhound: policy: --fail-on " << so.fail_on << " lowered to "
+        << SeverityName(*fail_on) << ": the policy " << config.policy_source
+        << " sets min_fail_on\n";
   size_t failing = 0;
   if (fail_on)
     for (const auto& f : report.findings) failing += rules.rule(f.rule).severity >= *fail_on;

@@ -21,12 +21,14 @@
 
 namespace leakhound {
 
-// --rules, --disable-rule, --config, --no-cache.
+// --rules, --disable-rule, --config, --no-cache, --policy, --no-repo-config.
 struct RuleOptions {
   std::vector<std::string> rules_dirs;
   std::vector<std::string> disabled;
   std::string config_path;
   bool no_cache = false;
+  std::string policy_path;  // --policy; empty: $LEAKHOUND_POLICY, else none
+  bool no_repo_config = false;  // --no-repo-config: no .leakhound.yaml from the project
 };
 
 // The scanning and report flags of the commands that scan.
@@ -53,6 +55,8 @@ struct ScanCliOptions {
   bool respect_gitignore = false;
   bool honor_gitleaks_allow = false;
   bool no_baseline = false;  // --no-baseline: not even the default .leakhound-baseline
+  bool ignore_inline_allow = false;  // --ignore-inline-allow: leakhound:allow comments do nothing
+  bool show_suppressed = false;      // --show-suppressed: the human report lists them
   std::string stdin_name;    // --stdin-name: the path `-` (standard input) is reported as
 };
 
@@ -86,21 +90,27 @@ void AddScanOptions(CLI::App* cmd, ScanCliOptions* o, bool report_options,
 // --fail-on SEVERITY|none, case-insensitive.
 void AddFailOn(CLI::App* cmd, std::string* fail_on, const std::string& description);
 // The failing severity: --fail-on, else the config's fail_on, else low; nullopt with *never set
-// for --fail-on none.
-std::optional<Severity> FailOn(const Config& config, const std::string& flag, bool* never);
+// for --fail-on none. A policy's min_fail_on caps it (and turns `none` into it); *capped says so.
+std::optional<Severity> FailOn(const Config& config, const std::string& flag, bool* never,
+                               bool* capped = nullptr);
 
-// Loads built-in, configured and --rules rules, minus the disabled ones. Throws ConfigError.
-std::unique_ptr<RuleSet> LoadRuleSet(const RuleOptions& ro, const Config& config,
-                                     std::ostream& err);
+// Loads built-in, configured and --rules rules, minus the disabled ones. Under a policy: a
+// required rule cannot be disabled (--disable-rule: an error; a config's disable_rules: ignored,
+// with a note in config->notes) or replaced (an error naming the file), and a repository
+// config's rule may not reuse a built-in id (an error naming the file). Throws ConfigError.
+std::unique_ptr<RuleSet> LoadRuleSet(const RuleOptions& ro, Config* config, std::ostream& err);
 
 // The one rule for every command: --config FILE, else the .leakhound.yaml at the top of the git
-// work tree that holds the current directory (ProjectRoot), else the current directory's; none
-// (base_dir: the project root) when there is none. Throws ConfigError.
+// work tree that holds the current directory (ProjectRoot), else the current directory's
+// (neither with --no-repo-config); none (base_dir: the project root) when there is none. Under
+// a policy (--policy, else $LEAKHOUND_POLICY), the config ApplyPolicy makes. Throws ConfigError.
 Config ResolveConfig(const RuleOptions& ro);
 
-// --baseline, else (unless --no-baseline) .leakhound-baseline at the top of the work tree that
-// holds the current directory when it exists, else "".
-std::string DefaultBaseline(const ScanCliOptions& so);
+// --baseline, else (unless --no-baseline) .leakhound-baseline in `root` (default: the top of the
+// work tree that holds the current directory) when `look_in_root` and it exists, else "". ""
+// with a note in config->notes when the policy forbids baselines.
+std::string DefaultBaseline(const ScanCliOptions& so, Config* config, bool look_in_root = true,
+                            const std::string& root = "");
 
 // Where a repository's config and baseline live: its work tree, or the git dir when bare.
 std::string ConfigRoot(const GitRepo& repo);

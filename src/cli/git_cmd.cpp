@@ -68,9 +68,10 @@ namespace {
 
 int GitCommand(const RuleOptions& ro, const ScanCliOptions& so, const GitCliOptions& go,
                std::ostream& out, std::ostream& err) {
-  const Config config = ResolveConfig(ro);
-  auto rules = LoadRuleSet(ro, config, err);
-  Report report = RunGit(*rules, config, so, go, DefaultBaseline(so), err);
+  Config config = ResolveConfig(ro);
+  auto rules = LoadRuleSet(ro, &config, err);
+  const std::string baseline = DefaultBaseline(so, &config);
+  Report report = RunGit(*rules, config, so, go, baseline, err);
   return WriteAndExit(report, *rules, config, so, out, err);
 }
 
@@ -108,9 +109,6 @@ void AddGitCommand(CLI::App* app, CommandTable* commands) {
       ->type_name("SIZE")->group("History");
   AddRuleOptions(git, &ro);
   AddScanOptions(git, &so, true, false);
-  git->add_flag("--no-baseline", so.no_baseline,
-                "Do not read .leakhound-baseline at the top of the work tree (read by default)")
-      ->group("Report");
   commands->Add(git, [o](std::ostream& out, std::ostream& err) {
     return GitCommand(o->ro, o->so, o->go, out, err);
   });

@@ -85,15 +85,13 @@ int RunHook(const std::string& kind, const RuleOptions& ro, ScanCliOptions so,
             std::shared_ptr<GitRepo> repo, std::vector<std::unique_ptr<Source>> sources,
             std::ostream& err) {
   const std::string root = ConfigRoot(*repo);
-  const Config config = ResolveConfig(ro);
-  auto rules = LoadRuleSet(ro, config, err);
+  Config config = ResolveConfig(ro);
+  auto rules = LoadRuleSet(ro, &config, err);
   auto setup = MakeSetup(config, so);
-  if (so.baseline.empty()) {
-    const std::string default_baseline = root + "/.leakhound-baseline";
-    struct stat st;
-    if (::stat(default_baseline.c_str(), &st) == 0) so.baseline = default_baseline;
-  }
-  Report report = RunSources(*rules, *setup, sources, so.baseline, err);
+  const std::string baseline = DefaultBaseline(so, &config, true, root);
+  for (const auto& note : config.notes)
+    if (!so.quiet) err << "leakhound: policy: " << note << "\n";
+  Report report = RunSources(*rules, *setup, sources, baseline, err);
   bool never = false;
   const std::optional<Severity> fail_on = FailOn(config, so.fail_on, &never);
   size_t blocking = 0;

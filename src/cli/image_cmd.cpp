@@ -67,10 +67,12 @@ namespace {
 
 int ImageCommand(const RuleOptions& ro, const ScanCliOptions& so, const ImageCliOptions& io,
                  const RegistryCliOptions& rc, std::ostream& out, std::ostream& err) {
-  const Config config = ResolveConfig(ro);
-  auto rules = LoadRuleSet(ro, config, err);
+  Config config = ResolveConfig(ro);
+  auto rules = LoadRuleSet(ro, &config, err);
+  // Only --baseline: an image is not a work tree, and nothing inside it is read as config.
+  const std::string baseline = DefaultBaseline(so, &config, /*look_in_root=*/false);
   std::vector<ScanIssue> missing;
-  Report report = RunImage(*rules, config, so, io, rc, so.baseline, err, &missing);
+  Report report = RunImage(*rules, config, so, io, rc, baseline, err, &missing);
   return WriteAndExit(report, *rules, config, so, out, err, missing);
 }
 

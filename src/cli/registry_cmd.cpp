@@ -284,8 +284,10 @@ namespace {
 int RegistryCommand(const RuleOptions& ro, const ScanCliOptions& so, AuditCliOptions ac,
                     const RegistryCliOptions& rc, const ImageCliOptions& io, std::ostream& out,
                     std::ostream& err) {
-  const Config config = ResolveConfig(ro);
-  auto rules = LoadRuleSet(ro, config, err);
+  Config config = ResolveConfig(ro);
+  auto rules = LoadRuleSet(ro, &config, err);
+  // Only --baseline: nothing inside an image is read as config or baseline.
+  const std::string baseline = DefaultBaseline(so, &config, /*look_in_root=*/false);
   auto setup = MakeSetup(config, so, "secrets,hardening");  // as for `image`
   FinishAuditOptions(&ac);
   ac.audit.secret_checks = setup->checks.secrets;
@@ -297,7 +299,7 @@ int RegistryCommand(const RuleOptions& ro, const ScanCliOptions& so, AuditCliOpt
   if (!io.max_archive_bytes.empty()) ac.audit.image.max_nested_bytes = ParseSize(io.max_archive_bytes);
   ac.audit.image.max_file_size = setup->options.max_file_size;
   Report report = RunRegistryAudit(*rules, setup->options, ac.audit, err);
-  ApplyBaseline(&report, so.baseline, so.redact_keep);
+  ApplyBaseline(&report, baseline, so.redact_keep);
   return WriteAndExit(report, *rules, config, so, out, err);
 }
 

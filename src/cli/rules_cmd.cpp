@@ -13,8 +13,8 @@ namespace {
 
 int RulesListCommand(const RuleOptions& ro, const std::string& format, std::ostream& out,
                      std::ostream& err) {
-  const Config config = ResolveConfig(ro);
-  auto rules = LoadRuleSet(ro, config, err);
+  Config config = ResolveConfig(ro);
+  auto rules = LoadRuleSet(ro, &config, err);
   if (format == "json") {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& r : rules->rules()) {

@@ -9,10 +9,11 @@ namespace {
 
 int ScanCommand(const RuleOptions& ro, const ScanCliOptions& so, std::ostream& out,
                 std::ostream& err) {
-  const Config config = ResolveConfig(ro);
-  auto rules = LoadRuleSet(ro, config, err);
+  Config config = ResolveConfig(ro);
+  auto rules = LoadRuleSet(ro, &config, err);
+  const std::string baseline = DefaultBaseline(so, &config);
   std::vector<ScanIssue> missing;
-  Report report = RunScan(*rules, config, so, DefaultBaseline(so), err, &missing);
+  Report report = RunScan(*rules, config, so, baseline, err, &missing);
   return WriteAndExit(report, *rules, config, so, out, err, missing);
 }
 
@@ -39,9 +40,6 @@ void AddScanCommand(CLI::App* app, CommandTable* commands) {
   scan->add_option("--stdin-name", so.stdin_name,
                    "The path standard input (the path -) is reported as (default: <stdin>)")
       ->type_name("NAME")->group("Scanning");
-  scan->add_flag("--no-baseline", so.no_baseline,
-                 "Do not read .leakhound-baseline at the top of the work tree (read by default)")
-      ->group("Report");
 
   commands->Add(scan, [o](std::ostream& out, std::ostream& err) {
     return ScanCommand(o->ro, o->so, out, err);

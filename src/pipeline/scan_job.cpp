@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -188,7 +189,18 @@ struct ScanJob::State : public BlobSink {
   }
 
   void Record(const Origin& origin, const std::vector<Match>& matches) {
-    if (options.on_matches && !matches.empty()) options.on_matches(origin, matches);
+    if (options.on_matches && !matches.empty()) {
+      // What an allow comment or the allow-list suppressed is not the caller's to keep.
+      if (std::none_of(matches.begin(), matches.end(),
+                       [](const Match& m) { return !m.suppression.empty(); })) {
+        options.on_matches(origin, matches);
+      } else {
+        std::vector<Match> reported;
+        for (const auto& m : matches)
+          if (m.suppression.empty()) reported.push_back(m);
+        if (!reported.empty()) options.on_matches(origin, reported);
+      }
+    }
     for (const auto& m : matches) store.Add(m, origin);
   }
 
@@ -501,7 +513,8 @@ void ScanJob::Record(const Origin& origin, const std::vector<Match>& matches) {
 Report ScanJob::TakeReport() {
   Report r;
   r.rules = &state_->rules;
-  r.findings = state_->store.Take();
+  for (auto& f : state_->store.Take())
+    (f.suppression.empty() ? r.findings : r.suppressed).push_back(std::move(f));
   r.summary = std::move(state_->summary);
   return r;
 }

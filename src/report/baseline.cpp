@@ -46,9 +46,15 @@ std::string FormatBaseline(const std::vector<Finding>& findings, const RuleSet& 
 }
 
 std::vector<std::string> LoadBaseline(const std::string& path) {
+  std::vector<std::string> out;
+  for (auto& [fp, line] : LoadBaselineEntries(path)) out.push_back(std::move(fp));
+  return out;
+}
+
+std::vector<std::pair<std::string, uint64_t>> LoadBaselineEntries(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot read baseline file");
-  std::vector<std::string> out;
+  std::vector<std::pair<std::string, uint64_t>> out;
   std::string line;
   size_t n = 0;
   while (std::getline(in, line)) {
@@ -63,7 +69,7 @@ std::vector<std::string> LoadBaseline(const std::string& path) {
                      });
     if (!hex)
       throw ConfigError(path + ":" + std::to_string(n) + ": expected a 32-hex-digit fingerprint");
-    out.push_back(fp);
+    out.emplace_back(fp, n);
   }
   return out;
 }

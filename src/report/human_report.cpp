@@ -88,7 +88,16 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
   const char* bold = options.color ? "\033[1m" : "";
   const char* dim = options.color ? "\033[2m" : "";
   const char* reset = options.color ? "\033[0m" : "";
-  for (const auto& f : report.findings) {
+  std::vector<const Finding*> listed;
+  for (const auto& f : report.findings) listed.push_back(&f);
+  const size_t reported = listed.size();
+  if (options.show_suppressed)
+    for (const auto& f : report.suppressed) listed.push_back(&f);
+  for (size_t n = 0; n < listed.size(); ++n) {
+    const Finding& f = *listed[n];
+    if (n == reported)
+      out << bold << "Suppressed (" << report.suppressed.size()
+          << "): found, not reported, and why" << reset << "\n\n";
     const Rule& rule = report.rules->rule(f.rule);
     out << (options.color ? SeverityColor(rule.severity) : "") << Upper(SeverityName(rule.severity))
         << reset << "  " << bold << rule.id << reset << "  " << rule.name << "\n";
@@ -111,6 +120,8 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
           << "\n";
     }
     out << "  fingerprint  " << f.fingerprint << "\n";
+    if (!f.suppression.empty())
+      out << "  suppressed   " << Printable(f.suppression.source) << "\n";
     if (!rule.remediation.empty()) out << "  fix          " << rule.remediation << "\n";
     const size_t shown = std::min<size_t>(f.locations.size(), 20);
     for (size_t i = 0; i < shown; ++i) {
@@ -164,6 +175,13 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
   if (!s.config_file.empty()) out << "config: " << Printable(s.config_file) << "\n";
   if (s.matches_allowed) out << "allowed by leakhound:allow or the allow-list: " << s.matches_allowed << "\n";
   if (s.findings_baselined) out << "in the baseline: " << s.findings_baselined << "\n";
+  if (!report.suppressed.empty() && !options.show_suppressed)
+    out << "suppressed findings: " << report.suppressed.size()
+        << " (--show-suppressed lists them)\n";
+  if (!s.policy_file.empty()) out << "policy: " << Printable(s.policy_file) << "\n";
+  for (const auto& w : s.warnings)
+    if (!s.policy_file.empty() && w.path == s.policy_file)
+      out << "  " << Printable(w.message) << "\n";
   if (s.truncated_blobs) out << "blobs with too many matches (truncated): " << s.truncated_blobs << "\n";
   if (s.interrupted) out << "INTERRUPTED: the scan was stopped early; these findings are partial\n";
   if (!s.errors.empty()) {

@@ -53,6 +53,8 @@ ordered_json FindingJson(const Finding& f, const RuleSet& rules, const ReportOpt
   ordered_json locs = ordered_json::array();
   for (const auto& l : f.locations) locs.push_back(LocationJson(l, rule, options));
   j["locations"] = std::move(locs);
+  if (!f.suppression.empty())
+    j["suppression"] = {{"kind", f.suppression.kind}, {"source", f.suppression.source}};
   return j;
 }
 
@@ -77,9 +79,11 @@ ordered_json SummaryJson(const Report& report) {
   j["matches_allowed"] = s.matches_allowed;
   j["matches_suppressed"] = s.matches_suppressed;
   j["findings_baselined"] = s.findings_baselined;
+  j["findings_suppressed"] = report.suppressed.size();
   j["truncated_blobs"] = s.truncated_blobs;
   j["rules"] = s.rules;
   if (!s.config_file.empty()) j["config"] = s.config_file;
+  if (!s.policy_file.empty()) j["policy"] = s.policy_file;
   ordered_json errors = ordered_json::array();
   for (const auto& e : s.errors) errors.push_back({{"path", e.path}, {"message", e.message}});
   j["errors"] = std::move(errors);
@@ -102,6 +106,10 @@ void WriteJsonReport(const Report& report, const ReportOptions& options, std::os
   ordered_json findings = ordered_json::array();
   for (const auto& f : report.findings) findings.push_back(FindingJson(f, *report.rules, options));
   j["findings"] = std::move(findings);
+  ordered_json suppressed = ordered_json::array();
+  for (const auto& f : report.suppressed)
+    suppressed.push_back(FindingJson(f, *report.rules, options));
+  j["suppressed_findings"] = std::move(suppressed);
   j["summary"] = SummaryJson(report);
   out << Dump(j, 2) << "\n";
 }
@@ -110,6 +118,12 @@ void WriteJsonlReport(const Report& report, const ReportOptions& options, std::o
   for (const auto& f : report.findings) {
     ordered_json j;
     j["type"] = "finding";
+    j.update(FindingJson(f, *report.rules, options));
+    out << Dump(j, -1) << "\n";
+  }
+  for (const auto& f : report.suppressed) {
+    ordered_json j;
+    j["type"] = "suppressed_finding";
     j.update(FindingJson(f, *report.rules, options));
     out << Dump(j, -1) << "\n";
   }

@@ -48,6 +48,7 @@ void WriteSarifReport(const Report& report, const ReportOptions& options, std::o
   const RuleSet& rules = *report.rules;
   std::set<uint32_t> used;
   for (const auto& f : report.findings) used.insert(f.rule);
+  for (const auto& f : report.suppressed) used.insert(f.rule);
   ordered_json rules_json = ordered_json::array();
   std::map<uint32_t, size_t> rule_index;
   for (uint32_t r : used) {
@@ -70,7 +71,13 @@ void WriteSarifReport(const Report& report, const ReportOptions& options, std::o
     rules_json.push_back(std::move(j));
   }
   ordered_json results = ordered_json::array();
-  for (const auto& f : report.findings) {
+  // Suppressed findings are results too, with `suppressions`: code scanning shows them as
+  // dismissed, not absent.
+  std::vector<const Finding*> all;
+  for (const auto& f : report.findings) all.push_back(&f);
+  for (const auto& f : report.suppressed) all.push_back(&f);
+  for (const Finding* fp : all) {
+    const Finding& f = *fp;
     const Rule& rule = rules.rule(f.rule);
     const FindingKind kind = KindOfFinding(f, rule);
     const std::string secret =
@@ -106,6 +113,11 @@ void WriteSarifReport(const Report& report, const ReportOptions& options, std::o
       props["severity"] = SeverityName(rule.severity);
       for (const auto& [k, v] : loc.origin.attributes) props[k] = v;
       r["properties"] = std::move(props);
+      if (!f.suppression.empty())
+        r["suppressions"] = ordered_json::array(
+            {{{"kind", f.suppression.kind == "inline_allow" ? "inSource" : "external"},
+              {"status", "accepted"},
+              {"justification", f.suppression.kind + ": " + f.suppression.source}}});
       results.push_back(std::move(r));
     }
   }

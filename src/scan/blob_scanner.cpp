@@ -314,16 +314,20 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
     const void* nl_after = std::memchr(start_ptr, '\n', chunk.size() - m.secret_start);
     const uint64_t le = nl_after ? static_cast<const char*>(nl_after) - chunk.data() : chunk.size();
     const std::string_view line = chunk.substr(ls, le - ls);
-    const bool allow_comment = line.find(kAllowMarker) != std::string_view::npos;
-    const bool gitleaks_comment =
-        options_.honor_gitleaks_allow && line.find("gitleaks:allow") != std::string_view::npos;
-    if (allow_comment || gitleaks_comment || (options_.allow && options_.allow->Allows(secret))) {
+    const bool allow_comment =
+        options_.honor_allow_comments && line.find(kAllowMarker) != std::string_view::npos;
+    const bool gitleaks_comment = options_.honor_allow_comments && options_.honor_gitleaks_allow &&
+                                  line.find("gitleaks:allow") != std::string_view::npos;
+    Suppression allowed;
+    if (allow_comment || gitleaks_comment)
+      allowed = {"inline_allow", allow_comment ? "leakhound:allow" : "gitleaks:allow"};
+    if (!allowed.empty() || (options_.allow && options_.allow->Allows(secret, &allowed))) {
       ++result->allowed;
       drop(m.rule, m.secret_start, m.secret_end,
            allow_comment      ? "allow comment (leakhound:allow)"
            : gitleaks_comment ? "allow comment (gitleaks:allow)"
-                              : "allow-list (allow: in the config)");
-      continue;
+                              : "allow-list (" + allowed.source + ")");
+      if (!options_.keep_allowed) continue;
     }
     if (result->matches.size() >= options_.limits.max_matches) {
       result->truncated = true;
@@ -334,6 +338,7 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
 
     Match out;
     out.rule = m.rule;
+    out.suppression = std::move(allowed);
     out.secret = Secret(std::string(secret));
     out.entropy = m.entropy;
     out.confidence = m.confidence;
@@ -528,11 +533,16 @@ void BlobScanner::CollectDecoded(std::string_view chunk, uint64_t base, uint64_t
     const void* nl_after = std::memchr(chunk.data() + at, '\n', chunk.size() - at);
     const uint64_t le = nl_after ? static_cast<const char*>(nl_after) - chunk.data() : chunk.size();
     const std::string_view line = chunk.substr(ls, le - ls);
-    if (line.find(kAllowMarker) != std::string_view::npos ||
-        (options_.honor_gitleaks_allow && line.find("gitleaks:allow") != std::string_view::npos) ||
-        (options_.allow && options_.allow->Allows(m.secret.Reveal()))) {
+    Suppression allowed;
+    if (options_.honor_allow_comments && line.find(kAllowMarker) != std::string_view::npos)
+      allowed = {"inline_allow", "leakhound:allow"};
+    else if (options_.honor_allow_comments && options_.honor_gitleaks_allow &&
+             line.find("gitleaks:allow") != std::string_view::npos)
+      allowed = {"inline_allow", "gitleaks:allow"};
+    if (!allowed.empty() || (options_.allow && options_.allow->Allows(m.secret.Reveal(), &allowed))) {
       ++result->allowed;
-      continue;
+      if (!options_.keep_allowed) continue;
+      m.suppression = std::move(allowed);
     }
     if (matches.size() >= options_.limits.max_matches) {
       result->truncated = true;

@@ -67,6 +67,7 @@ class BlobScanner {
   FileStatus ScanStream(const Reader& read, uint64_t size, bool skip_binary,
                         BlobScanResult* result, std::string* error);
   const RuleSet& rules() const { return scanner_.rules(); }
+  const BlobScanOptions& options() const { return options_; }
 
  private:
   // Turns raw matches of one chunk (which starts at `base` in the blob, with `line_base` lines

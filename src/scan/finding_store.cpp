@@ -54,10 +54,17 @@ void FindingStore::Add(const Match& match, const Origin& origin) {
   loc_key += '\0' + std::to_string(match.line) + ':' + std::to_string(match.column);
   if (!match.field.empty()) loc_key += '\0' + match.field;
   if (!match.decoded.empty()) loc_key += "\0decoded=" + match.decoded;
+  // A suppressed match is a finding of its own per suppression (an inline comment per place).
+  Suppression suppression = match.suppression;
+  if (suppression.kind == "inline_allow")
+    suppression.source = "inline comment at " + origin.path + ":" + std::to_string(match.line);
+  std::string key = fp;
+  if (!suppression.empty()) key += '\0' + suppression.kind + '\0' + suppression.source;
   std::lock_guard<std::mutex> lock(mu_);
-  auto [it, inserted] = findings_.try_emplace(fp);
+  auto [it, inserted] = findings_.try_emplace(key);
   Finding& f = it->second;
   if (inserted) {
+    f.suppression = std::move(suppression);
     f.fingerprint = fp;
     f.rule = match.rule;
     f.secret = match.secret;
@@ -72,7 +79,7 @@ void FindingStore::Add(const Match& match, const Origin& origin) {
     f.confidence = match.confidence;
     f.reasons = match.reasons;
   }
-  auto& keys = location_keys_[fp];
+  auto& keys = location_keys_[key];
   if (keys.count(loc_key)) return;
   keys.emplace(std::move(loc_key), f.locations.size());
   Location loc;

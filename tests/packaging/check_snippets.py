@@ -440,6 +440,9 @@ def check_run(name, r, log, root, token):
         if (codes("rules check") != [0] or codes("scan --rules") != [1] or
                 "acme.internal_token" not in r.stdout):
             fail(name, f"rules check should pass and the scan find the acme token: {log}")
+    elif name == "central-gate":
+        if codes("git . --policy") != [1] or not os.path.exists(os.path.join(proj, "leakhound.sarif")):
+            fail(name, f"the gate should find the planted secret and write the SARIF: {log}")
     elif name == "json-script":
         if "findings; complete: True" not in r.stdout:
             fail(name, f"unexpected output: {r.stdout}")
