@@ -21,11 +21,7 @@ struct Result {
 
 // Runs a shell command in `dir` with a fixed git identity; returns exit code and stdout.
 Result Sh(const std::string& dir, const std::string& cmd) {
-  const std::string full =
-      "cd '" + dir + "' && export GIT_AUTHOR_NAME=Dev GIT_AUTHOR_EMAIL=dev@example.invalid "
-      "GIT_COMMITTER_NAME=Dev GIT_COMMITTER_EMAIL=dev@example.invalid GIT_CONFIG_NOSYSTEM=1 "
-      "LEAKHOUND='" LEAKHOUND_BINARY "' && unset LEAKHOUND_POLICY && (" + cmd + ") 2>/dev/null";
-  auto r = leakhound::testing::RunShell(full);
+  auto r = leakhound::testing::RunInGitDir(dir, cmd, LEAKHOUND_BINARY);
   return {r.code, r.out};
 }
 

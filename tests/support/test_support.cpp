@@ -52,6 +52,15 @@ ShellResult RunShell(const std::string& command) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, ""};
 }
 
+ShellResult RunInGitDir(const std::string& dir, const std::string& command,
+                        const std::string& leakhound_binary) {
+  return RunShell("cd " + ShellQuote(dir) +
+                  " && export GIT_AUTHOR_NAME=Dev GIT_AUTHOR_EMAIL=dev@example.invalid "
+                  "GIT_COMMITTER_NAME=Dev GIT_COMMITTER_EMAIL=dev@example.invalid "
+                  "GIT_CONFIG_NOSYSTEM=1 LEAKHOUND=" + ShellQuote(leakhound_binary) +
+                  " && unset LEAKHOUND_POLICY && (" + command + ") 2>/dev/null");
+}
+
 ShellResult RunShellWithStderr(const std::string& command) {
   std::string err_path =
       (std::filesystem::temp_directory_path() / "leakhound-test-err-XXXXXX").string();

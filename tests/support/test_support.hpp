@@ -26,6 +26,11 @@ struct ShellResult {
 ShellResult RunShell(const std::string& command);
 // The same, and stderr too (through a temporary file).
 ShellResult RunShellWithStderr(const std::string& command);
+// `command` run by /bin/sh in `dir` with a fixed git identity, no system git config, no
+// LEAKHOUND_POLICY from the caller's environment, $LEAKHOUND set to `leakhound_binary`; stderr
+// is discarded. For the end-to-end tests that build git repositories.
+ShellResult RunInGitDir(const std::string& dir, const std::string& command,
+                        const std::string& leakhound_binary);
 
 // `s` in single quotes for /bin/sh (a quote inside becomes '\'').
 std::string ShellQuote(const std::string& s);
