@@ -67,6 +67,9 @@ class RuleSet {
   std::vector<uint32_t> lookback_;
   std::vector<bool> prefilter_;
   hs_database_t* db_ = nullptr;
+  // Set when db_ lives in a memory-mapped cache file (kept mapped while the set lives) rather
+  // than in memory Hyperscan allocated.
+  std::shared_ptr<void> db_storage_;
   mutable std::vector<std::unique_ptr<re2::RE2>> regex_;
   mutable std::unique_ptr<std::once_flag[]> regex_once_;
   bool loaded_from_cache_ = false;

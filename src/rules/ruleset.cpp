@@ -8,6 +8,8 @@
 #include <re2/re2.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include <algorithm>
 #include <chrono>
@@ -67,7 +69,17 @@ void PruneCache(const std::string& dir) {
   for (size_t i = 16; i < entries.size(); ++i) fs::remove(entries[i].second, ec);
 }
 
-constexpr char kCacheMagic[8] = {'L', 'H', 'D', 'B', '0', '0', '0', '1'};
+// The compiled database's cache file: this header (magic, rule count, each rule's lookback and
+// prefilter flag, the database's size and XXH3 hash), zero padding to a page boundary, then the
+// database as Hyperscan lays it out in memory, deserialised once at a page-aligned address. A
+// warm start maps the file and hands Hyperscan the mapped database: nothing is copied or
+// zeroed, and only the pages a scan touches are read. (Hyperscan's database refers to its
+// bytecode by an offset from its start, aligned relative to the start's address modulo 64; any
+// page-aligned address keeps that alignment.)
+constexpr char kCacheMagic[8] = {'L', 'H', 'D', 'B', '0', '0', '0', '2'};
+constexpr size_t kCachePage = 4096;
+
+size_t RoundUpToPage(size_t n) { return (n + kCachePage - 1) / kCachePage * kCachePage; }
 
 }  // namespace
 
@@ -107,7 +119,9 @@ std::string CheckPattern(const Rule& rule, bool* needs_prefilter) {
   return "";
 }
 
-RuleSet::~RuleSet() { hs_free_database(db_); }
+RuleSet::~RuleSet() {
+  if (!db_storage_) hs_free_database(db_);
+}
 
 int RuleSet::Find(std::string_view id) const {
   for (size_t i = 0; i < rules_.size(); ++i)
@@ -149,18 +163,24 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
 
   // Warm start: the database, lookbacks and prefilter flags from the cache.
   if (!cache_path.empty()) {
-    MappedFile file;
-    if (file.Open(cache_path)) {
-      const std::string_view blob = file.data();
+    auto file = std::make_shared<MappedFile>();
+    if (file->Open(cache_path)) {
+      const std::string_view blob = file->data();
       const size_t n = unique.size();
-      const size_t header = sizeof(kCacheMagic) + 4 + n * 5;
+      const size_t header = sizeof(kCacheMagic) + 4 + n * 5 + 16;
+      const size_t offset = RoundUpToPage(header);
       uint32_t count = 0;
-      if (blob.size() > header && std::memcmp(blob.data(), kCacheMagic, 8) == 0 &&
-          (std::memcpy(&count, blob.data() + 8, 4), count == n)) {
-        hs_database_t* db = nullptr;
-        if (hs_deserialize_database(blob.data() + header, blob.size() - header, &db) ==
-            HS_SUCCESS) {
-          set->db_ = db;
+      uint64_t db_size = 0, db_hash = 0;
+      if (blob.size() > offset && std::memcmp(blob.data(), kCacheMagic, 8) == 0 &&
+          (std::memcpy(&count, blob.data() + 8, 4), count == n) &&
+          (std::memcpy(&db_size, blob.data() + header - 16, 8),
+           std::memcpy(&db_hash, blob.data() + header - 8, 8), db_size == blob.size() - offset) &&
+          XXH3_64bits(blob.data() + offset, db_size) == db_hash) {
+        const auto* db = reinterpret_cast<const hs_database_t*>(blob.data() + offset);
+        size_t size = 0;
+        if (hs_database_size(db, &size) == HS_SUCCESS && size <= db_size) {
+          set->db_ = const_cast<hs_database_t*>(db);  // read only: Hyperscan never writes it
+          set->db_storage_ = file;
           set->lookback_.resize(n);
           set->prefilter_.resize(n);
           const char* p = blob.data() + 12;
@@ -265,19 +285,33 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
   if (!cache_path.empty() && set->rules_.size() == ids.size()) {
     char* bytes = nullptr;
     size_t length = 0;
-    if (hs_serialize_database(set->db_, &bytes, &length) == HS_SUCCESS) {
-      std::string data(kCacheMagic, 8);
-      const uint32_t count = static_cast<uint32_t>(n);
-      data.append(reinterpret_cast<const char*>(&count), 4);
-      for (size_t i = 0; i < n; ++i) {
-        data.append(reinterpret_cast<const char*>(&set->lookback_[i]), 4);
-        data.push_back(set->prefilter_[i] ? 1 : 0);
+    size_t db_size = 0;
+    if (hs_serialize_database(set->db_, &bytes, &length) == HS_SUCCESS &&
+        hs_serialized_database_size(bytes, length, &db_size) == HS_SUCCESS) {
+      // The in-memory layout at a page-aligned address (see kCacheMagic).
+      void* image = std::aligned_alloc(kCachePage, RoundUpToPage(db_size));
+      if (image) std::memset(image, 0, RoundUpToPage(db_size));
+      if (image && hs_deserialize_database_at(bytes, length,
+                                              static_cast<hs_database_t*>(image)) == HS_SUCCESS) {
+        std::string data(kCacheMagic, 8);
+        const uint32_t count = static_cast<uint32_t>(n);
+        data.append(reinterpret_cast<const char*>(&count), 4);
+        for (size_t i = 0; i < n; ++i) {
+          data.append(reinterpret_cast<const char*>(&set->lookback_[i]), 4);
+          data.push_back(set->prefilter_[i] ? 1 : 0);
+        }
+        const uint64_t size64 = db_size;
+        const uint64_t hash = XXH3_64bits(image, db_size);
+        data.append(reinterpret_cast<const char*>(&size64), 8);
+        data.append(reinterpret_cast<const char*>(&hash), 8);
+        data.resize(RoundUpToPage(data.size()), '\0');
+        data.append(static_cast<const char*>(image), db_size);
+        WriteFileAtomic(cache_path, data);
+        PruneCache(options.cache_dir);
       }
-      data.append(bytes, length);
-      std::free(bytes);
-      WriteFileAtomic(cache_path, data);
-      PruneCache(options.cache_dir);
+      std::free(image);
     }
+    std::free(bytes);
   }
   set->build_ms_ =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -149,6 +149,32 @@ rules:
       options, &errors);
   REQUIRE(other);
   CHECK_FALSE(other->loaded_from_cache());
+  // The warm set (its database mapped from the file) finds what the cold one finds.
+  auto count = [](const RuleSet& set) {
+    Scanner scanner(set);
+    std::vector<RawMatch> out;
+    ScanStats stats;
+    std::string error;
+    REQUIRE(scanner.Scan("x one_a1b2c3d4e5f6g7h8 y two_z9y8x7w6v5u4t3s2\n", &out, &stats, &error));
+    return out.size();
+  };
+  CHECK(count(*cold) == 2);
+  CHECK(count(*warm) == 2);
+  // One byte changed inside the cached database: its hash catches it, and the rules are
+  // compiled again instead.
+  {
+    const auto path = std::filesystem::path(options.cache_dir) / ("hs-" + cold->digest() + ".db");
+    REQUIRE(std::filesystem::exists(path));
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(std::filesystem::file_size(path) - 100));
+    const char c = static_cast<char>(f.get());
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(path) - 100));
+    f.put(static_cast<char>(c ^ 0x5a));
+  }
+  auto flipped = RuleSet::Build(LoadRulesFromYaml(yaml, "c.yaml", &errors), options, &errors);
+  REQUIRE(flipped);
+  CHECK_FALSE(flipped->loaded_from_cache());
+  CHECK(count(*flipped) == 2);
   // A corrupt cache file is ignored, not trusted.
   for (const auto& e : std::filesystem::directory_iterator(options.cache_dir))
     std::ofstream(e.path(), std::ios::trunc) << "garbage";
