@@ -57,14 +57,19 @@ check_layout() {
            share/doc/leakhound/README.md; do
     [[ -f $prefix/$f ]] || fail "$prefix/$f is not installed"
   done
-  gzip -dc "$prefix/share/man/man1/leakhound.1.gz" | grep -q '^\.TH LEAKHOUND 1' ||
+  # (grep -q stops reading at its match: with pipefail, the writer's SIGPIPE would fail the
+  # pipeline now and then, so read the whole text first.)
+  local man_text
+  man_text=$(gzip -dc "$prefix/share/man/man1/leakhound.1.gz")
+  grep -q '^\.TH LEAKHOUND 1' <<< "$man_text" ||
     fail "the installed man page is not leakhound(1)"
   grep -q '^complete .* leakhound$' "$prefix/share/bash-completion/completions/leakhound" ||
     fail "the installed bash completion does not complete leakhound"
   head -1 "$prefix/share/zsh/vendor-completions/_leakhound" | grep -qx '#compdef leakhound' ||
     fail "the installed zsh completion has no #compdef line"
   if command -v man > /dev/null; then
-    MANPATH=$prefix/share/man man -P cat leakhound 2> /dev/null | grep -q 'leakhound init' ||
+    man_text=$(MANPATH=$prefix/share/man man -P cat leakhound 2> /dev/null || true)
+    grep -q 'leakhound init' <<< "$man_text" ||
       fail "man leakhound (MANPATH=$prefix/share/man) does not show the man page"
   fi
   echo "ok: binary, man page, completions and docs under $prefix"
