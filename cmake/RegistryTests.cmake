@@ -12,5 +12,5 @@ foreach(group plain basic tls token faults errors)
                    $<TARGET_FILE:leakhound> ${group})
   set_tests_properties(registry_${group} PROPERTIES
     ENVIRONMENT "XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache;LEAKHOUND_NO_CACHE="
-    SKIP_RETURN_CODE 77 TIMEOUT 600)
+    SKIP_RETURN_CODE 77 TIMEOUT ${LH_TIMEOUT_600})
 endforeach()
