@@ -164,9 +164,11 @@ def run_snippet(name, body, attrs, template, env):
         git("remote", "set-url", "origin", os.path.join(root, "origin.git"))
         if attrs.get("setup") == "pushed":  # the secret is on the remote already
             git("push", "-q", "origin", "main")
+        # (a cold compile of the rules under ASan, on a busy machine, takes minutes; the test's
+        # own TIMEOUT bounds the whole run)
         script = "set -euo pipefail\n" + LH_WRAPPER + body
         r = subprocess.run(["bash", "-c", script], cwd=proj, env=e, capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL, timeout=120)
+                           stdin=subprocess.DEVNULL, timeout=600)
         log = [l.split(" ", 1) for l in open(e["SNIPPET_LOG"]).read().splitlines()]
         want = int(attrs.get("exit", "0"))
         if r.returncode != want:
