@@ -6,7 +6,7 @@
 
 namespace leakhound {
 
-std::string Sha256Hex(std::initializer_list<std::string_view> parts, size_t bytes) {
+std::string Sha256(std::initializer_list<std::string_view> parts) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
   for (std::string_view p : parts) EVP_DigestUpdate(ctx, p.data(), p.size());
@@ -14,11 +14,17 @@ std::string Sha256Hex(std::initializer_list<std::string_view> parts, size_t byte
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx, md, &len);
   EVP_MD_CTX_free(ctx);
+  return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+std::string Sha256Hex(std::initializer_list<std::string_view> parts, size_t bytes) {
+  const std::string md = Sha256(parts);
   static const char* hex = "0123456789abcdef";
   std::string out;
-  for (unsigned i = 0; i < std::min<size_t>(bytes, len); ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
+  for (size_t i = 0; i < std::min(bytes, md.size()); ++i) {
+    const unsigned char c = static_cast<unsigned char>(md[i]);
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
   }
   return out;
 }

@@ -26,17 +26,6 @@ bool DecodesToJsonObject(std::string_view part, bool need_alg) {
   return !need_alg || j.contains("alg");
 }
 
-// SHA-256 of `data` as raw bytes (the project's digest helper returns hex).
-std::string Sha256Raw(std::string_view data) {
-  const std::string hex = Sha256Hex({data});
-  std::string out;
-  out.reserve(hex.size() / 2);
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<char>((nibble(hex[i]) << 4) | nibble(hex[i + 1])));
-  return out;
-}
-
 constexpr const char* kBip39English[] = {
 #include "rules/bip39_english.inc"
 };
@@ -99,7 +88,7 @@ bool ValidBase58Check(std::string_view value) {
   std::string raw;
   if (!DecodeBase58(value, &raw) || raw.size() < 5) return false;
   const std::string_view payload(raw.data(), raw.size() - 4);
-  const std::string check = Sha256Raw(Sha256Raw(payload));
+  const std::string check = Sha256({Sha256({payload})});
   return raw.compare(raw.size() - 4, 4, check, 0, 4) == 0;
 }
 
@@ -134,7 +123,7 @@ bool ValidBip39English(std::string_view phrase) {
   std::string entropy(ent_bits / 8, '\0');
   for (size_t i = 0; i < ent_bits; ++i)
     if (bits[i]) entropy[i / 8] = static_cast<char>(entropy[i / 8] | (0x80 >> (i % 8)));
-  const std::string hash = Sha256Raw(entropy);
+  const std::string hash = Sha256({entropy});
   for (size_t i = 0; i < cs_bits; ++i) {
     const int want = (static_cast<uint8_t>(hash[i / 8]) >> (7 - i % 8)) & 1;
     if (bits[ent_bits + i] != want) return false;

@@ -232,6 +232,14 @@ BlobScanner::FileStatus BlobScanner::ScanStream(const Reader& read, uint64_t siz
   return FileStatus::kScanned;
 }
 
+Suppression BlobScanner::InlineAllow(std::string_view line) const {
+  if (!options_.honor_allow_comments) return {};
+  if (line.find(kAllowMarker) != std::string_view::npos) return {"inline_allow", "leakhound:allow"};
+  if (options_.honor_gitleaks_allow && line.find("gitleaks:allow") != std::string_view::npos)
+    return {"inline_allow", "gitleaks:allow"};
+  return {};
+}
+
 void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_base,
                           uint64_t line_start, uint64_t accept_from, BlobScanResult* result) {
   const RuleSet& rules = scanner_.rules();
@@ -314,19 +322,13 @@ void BlobScanner::Collect(std::string_view chunk, uint64_t base, uint64_t line_b
     const void* nl_after = std::memchr(start_ptr, '\n', chunk.size() - m.secret_start);
     const uint64_t le = nl_after ? static_cast<const char*>(nl_after) - chunk.data() : chunk.size();
     const std::string_view line = chunk.substr(ls, le - ls);
-    const bool allow_comment =
-        options_.honor_allow_comments && line.find(kAllowMarker) != std::string_view::npos;
-    const bool gitleaks_comment = options_.honor_allow_comments && options_.honor_gitleaks_allow &&
-                                  line.find("gitleaks:allow") != std::string_view::npos;
-    Suppression allowed;
-    if (allow_comment || gitleaks_comment)
-      allowed = {"inline_allow", allow_comment ? "leakhound:allow" : "gitleaks:allow"};
-    if (!allowed.empty() || (options_.allow && options_.allow->Allows(secret, &allowed))) {
+    Suppression allowed = InlineAllow(line);
+    const bool allow_comment = !allowed.empty();
+    if (allow_comment || (options_.allow && options_.allow->Allows(secret, &allowed))) {
       ++result->allowed;
       drop(m.rule, m.secret_start, m.secret_end,
-           allow_comment      ? "allow comment (leakhound:allow)"
-           : gitleaks_comment ? "allow comment (gitleaks:allow)"
-                              : "allow-list (" + allowed.source + ")");
+           allow_comment ? "allow comment (" + allowed.source + ")"
+                         : "allow-list (" + allowed.source + ")");
       if (!options_.keep_allowed) continue;
     }
     if (result->matches.size() >= options_.limits.max_matches) {
@@ -533,12 +535,7 @@ void BlobScanner::CollectDecoded(std::string_view chunk, uint64_t base, uint64_t
     const void* nl_after = std::memchr(chunk.data() + at, '\n', chunk.size() - at);
     const uint64_t le = nl_after ? static_cast<const char*>(nl_after) - chunk.data() : chunk.size();
     const std::string_view line = chunk.substr(ls, le - ls);
-    Suppression allowed;
-    if (options_.honor_allow_comments && line.find(kAllowMarker) != std::string_view::npos)
-      allowed = {"inline_allow", "leakhound:allow"};
-    else if (options_.honor_allow_comments && options_.honor_gitleaks_allow &&
-             line.find("gitleaks:allow") != std::string_view::npos)
-      allowed = {"inline_allow", "gitleaks:allow"};
+    Suppression allowed = InlineAllow(line);
     if (!allowed.empty() || (options_.allow && options_.allow->Allows(m.secret.Reveal(), &allowed))) {
       ++result->allowed;
       if (!options_.keep_allowed) continue;

@@ -70,6 +70,9 @@ class BlobScanner {
   const BlobScanOptions& options() const { return options_; }
 
  private:
+  // The inline allow comment on `line` (leakhound:allow; gitleaks:allow when honoured), as the
+  // suppression it makes; empty when there is none or comments are not honoured.
+  Suppression InlineAllow(std::string_view line) const;
   // Turns raw matches of one chunk (which starts at `base` in the blob, with `line_base` lines
   // before it) into Matches; keeps those whose secret ends after `accept_from`.
   // `line_start` is the blob offset where the line that begins the chunk starts (columns of a

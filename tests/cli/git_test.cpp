@@ -18,15 +18,11 @@ using leakhound::testing::TempDir;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-};
+using Result = leakhound::testing::ShellResult;
 
 // Runs a shell command in `dir` with a fixed git identity; returns exit code and stdout.
 Result Sh(const std::string& dir, const std::string& cmd) {
-  auto r = leakhound::testing::RunInGitDir(dir, cmd, LEAKHOUND_BINARY);
-  return {r.code, r.out};
+  return leakhound::testing::RunInGitDir(dir, cmd, LEAKHOUND_BINARY);
 }
 
 void Git(const std::string& dir, const std::string& args) {
