@@ -1,4 +1,5 @@
-// RuleSet: every rule compiled into one Hyperscan block-mode database, plus one RE2 per rule.
+// RuleSet: every rule compiled into one Hyperscan block-mode database (candidates), plus one RE2
+// per rule (confirmation, with the exact pattern).
 //
 // Built once, immutable afterwards, shared by const reference across threads. Not copyable or
 // movable (it owns the Hyperscan database); hold it in a unique_ptr.
@@ -26,6 +27,9 @@ namespace leakhound {
 struct RuleSetOptions {
   // Directory for the Hyperscan database cache; empty disables the cache.
   std::string cache_dir;
+  // Compile large bounded repeats into Hyperscan unbounded (HyperscanPattern). Off only to
+  // compare the two in tests: the findings are the same, the compile is several times slower.
+  bool relax_repeats = true;
 };
 
 // The default cache directory: $XDG_CACHE_HOME/leakhound, else $HOME/.cache/leakhound, else "".
@@ -80,5 +84,9 @@ class RuleSet {
 // Compiles `pattern` on its own, in RE2 and in Hyperscan (exactly, else as a prefilter), and
 // checks the secret group exists. Returns an empty string when fine, else what is wrong.
 std::string CheckPattern(const Rule& rule, bool* needs_prefilter);
+
+// The pattern as Hyperscan compiles it: bounded repeats with a large upper bound made unbounded
+// (a superset of the same matches; RE2 confirms each candidate with the exact pattern).
+std::string HyperscanPattern(const std::string& pattern);
 
 }  // namespace leakhound

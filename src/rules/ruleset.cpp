@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -46,6 +47,10 @@ bool ExpressionInfo(const std::string& pattern, unsigned flags, unsigned* max_wi
   std::free(info);
   return true;
 }
+
+// Bounded repeats with an upper bound at least this large are compiled into Hyperscan without
+// the bound (see HyperscanPattern).
+constexpr unsigned kRelaxedRepeatBound = 64;
 
 std::string PlatformKey() {
   hs_platform_info_t p{};
@@ -82,6 +87,63 @@ constexpr size_t kCachePage = 4096;
 size_t RoundUpToPage(size_t n) { return (n + kCachePage - 1) / kCachePage * kCachePage; }
 
 }  // namespace
+
+// Hyperscan pays for a large bounded repeat (`[A-Za-z0-9+/]{100,1000}`) with a large automaton:
+// a few such rules took most of the database's compile time. Hyperscan only has to report every
+// offset where a match of the rule may end, since RE2 confirms each candidate with the exact
+// pattern, so it gets the pattern with those repeats unbounded (`{100,}`), which matches a
+// superset of the same texts and compiles in a fraction of the time. The confirmation window
+// (lookback) still comes from the exact pattern's width, capped by the rule's max_length.
+std::string HyperscanPattern(const std::string& pattern) {
+  // RE2's \Q...\E quoting would need a real parser to step over; leave such patterns alone.
+  if (pattern.find("\\Q") != std::string::npos) return pattern;
+  std::string out;
+  out.reserve(pattern.size());
+  const size_t n = pattern.size();
+  bool in_class = false;
+  for (size_t i = 0; i < n; ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {  // an escape: copy it and the byte it escapes
+      out += c;
+      if (i + 1 < n) out += pattern[++i];
+      continue;
+    }
+    if (in_class) {
+      out += c;
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      out += c;
+      in_class = true;
+      // A ']' right after '[' or '[^' is a literal member, not the end of the class.
+      if (i + 1 < n && pattern[i + 1] == '^') out += pattern[++i];
+      if (i + 1 < n && pattern[i + 1] == ']') out += pattern[++i];
+      continue;
+    }
+    if (c == '{') {  // {m,n} with n >= the bound becomes {m,}
+      size_t j = i + 1;
+      unsigned long lo = 0, hi = 0;
+      bool lo_digits = false, hi_digits = false;
+      while (j < n && std::isdigit(static_cast<unsigned char>(pattern[j])) && lo < 100000)
+        lo = lo * 10 + (pattern[j++] - '0'), lo_digits = true;
+      if (lo_digits && j < n && pattern[j] == ',') {
+        ++j;
+        while (j < n && std::isdigit(static_cast<unsigned char>(pattern[j])) && hi < 100000)
+          hi = hi * 10 + (pattern[j++] - '0'), hi_digits = true;
+        if (hi_digits && j < n && pattern[j] == '}' && hi >= kRelaxedRepeatBound && hi >= lo) {
+          out += '{';
+          out += std::to_string(lo);
+          out += ",}";
+          i = j;
+          continue;
+        }
+      }
+    }
+    out += c;
+  }
+  return out;
+}
 
 std::string DefaultCacheDir() {
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/leakhound";
@@ -152,7 +214,10 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
     unique.push_back(std::move(r));
   }
 
-  std::string key_material = PlatformKey();
+  // The key covers what is compiled: the relaxation of HyperscanPattern is versioned here.
+  std::string key_material =
+      PlatformKey() + (options.relax_repeats
+                           ? "/relaxed-repeats-" + std::to_string(kRelaxedRepeatBound) : "");
   for (const auto& r : unique) {
     key_material += '\0' + r.id + '\0' + r.pattern + '\0' + std::to_string(r.max_length) +
                     '\0' + r.analyzer;
@@ -202,14 +267,14 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
 
   // Cold start: check every pattern on its own, then compile them together.
   std::vector<Rule> good;
-  std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<std::string> hs_patterns;  // what Hyperscan compiles for each rule of `good`
   std::vector<uint32_t> lookbacks;
   std::vector<bool> prefilter;
   for (auto& r : unique) {
     if (!r.analyzer.empty()) {  // in the rule set for reporting, not in the database
       lookbacks.push_back(0);
       prefilter.push_back(false);
-      regexes.push_back(nullptr);
+      hs_patterns.emplace_back();
       good.push_back(std::move(r));
       continue;
     }
@@ -223,8 +288,13 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
     std::string ignored;
     ExpressionInfo(r.pattern, pf ? HS_FLAG_PREFILTER : 0, &width, &ignored);
     lookbacks.push_back(width == UINT_MAX ? r.max_length : std::min<unsigned>(width, r.max_length));
+    // The relaxed pattern, when Hyperscan takes it in the same mode as the exact one.
+    std::string relaxed = options.relax_repeats ? HyperscanPattern(r.pattern) : r.pattern;
+    if (relaxed != r.pattern &&
+        !ExpressionInfo(relaxed, pf ? HS_FLAG_PREFILTER : 0, &width, &ignored))
+      relaxed = r.pattern;
+    hs_patterns.push_back(std::move(relaxed));
     prefilter.push_back(pf);
-    regexes.push_back(std::make_unique<RE2>(r.pattern, Re2Options()));
     good.push_back(std::move(r));
   }
   if (good.empty()) {
@@ -239,7 +309,7 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
     std::vector<unsigned> flags, hs_ids;
     for (size_t i = 0; i < good.size(); ++i) {
       if (!good[i].analyzer.empty()) continue;
-      exprs.push_back(good[i].pattern.c_str());
+      exprs.push_back(hs_patterns[i].c_str());
       flags.push_back(prefilter[i] ? HS_FLAG_PREFILTER : 0);
       hs_ids.push_back(static_cast<unsigned>(i));
     }
@@ -266,7 +336,7 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
     }
     errors->push_back({good[bad].source, good[bad].id, "Hyperscan cannot compile: " + message});
     good.erase(good.begin() + bad);
-    regexes.erase(regexes.begin() + bad);
+    hs_patterns.erase(hs_patterns.begin() + bad);
     lookbacks.erase(lookbacks.begin() + bad);
     prefilter.erase(prefilter.begin() + bad);
     if (good.empty()) return nullptr;
@@ -275,7 +345,7 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
 
   const size_t n = good.size();
   set->rules_ = std::move(good);
-  set->regex_ = std::move(regexes);
+  set->regex_.resize(n);  // compiled on each rule's first candidate (Regex)
   set->regex_once_.reset(new std::once_flag[n]);
   set->lookback_ = std::move(lookbacks);
   set->prefilter_ = std::move(prefilter);
