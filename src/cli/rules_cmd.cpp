@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "cli/rule_check.hpp"
+#include "cli/rule_timing.hpp"
 
 namespace leakhound {
 namespace {
@@ -51,8 +52,8 @@ int RulesListCommand(const RuleOptions& ro, const std::string& format, std::ostr
   return kExitClean;
 }
 
-// `rules check [DIR]`: exit 0 when every rule passes, 1 when any has a problem.
-int RulesCheckCommand(const std::string& dir, std::ostream& out) {
+// `rules check [DIR] [--timing]`: exit 0 when every rule passes, 1 when any has a problem.
+int RulesCheckCommand(const std::string& dir, bool timing, size_t timing_top, std::ostream& out) {
   std::vector<RuleError> load_errors;
   std::vector<Rule> checked = dir.empty() ? LoadBuiltinRules(&load_errors)
                                           : LoadRulesFromDirectory(dir, &load_errors);
@@ -65,6 +66,11 @@ int RulesCheckCommand(const std::string& dir, std::ostream& out) {
   std::vector<std::string> problems;
   for (const auto& e : load_errors) problems.push_back(e.ToString());
   problems.insert(problems.end(), result.problems.begin(), result.problems.end());
+  if (timing) {
+    const RuleTimingReport report = TimeRules(checked, context);
+    out << FormatRuleTiming(report, timing_top);
+    problems.insert(problems.end(), report.problems.begin(), report.problems.end());
+  }
   for (const auto& p : problems) out << p << "\n";
   out << result.rules << " rules, " << result.examples << " examples checked, "
       << problems.size() << " problem" << (problems.size() == 1 ? "" : "s") << "\n";
@@ -78,6 +84,8 @@ void AddRulesCommand(CLI::App* app, CommandTable* commands) {
     RuleOptions ro;
     std::string list_format = "human";
     std::string check_dir;
+    bool timing = false;
+    size_t timing_top = 15;
   };
   auto o = std::make_shared<Options>();
   RuleOptions& ro = o->ro;
@@ -103,12 +111,18 @@ void AddRulesCommand(CLI::App* app, CommandTable* commands) {
                "engines, examples fire, negative examples do not");
   check->add_option("dir", check_dir, "Rules directory (default: the built-in rules)")
       ->type_name("DIR");
-  check->footer("Exit 1 when a rule has a problem.\nExamples:\n  leakhound rules check ./my-rules");
+  check->add_flag("--timing", o->timing,
+                  "Also time each rule alone (compile, and a scan of a fixed corpus); a rule "
+                  "10x over the median rule, or over 1 MiB of Hyperscan bytecode, is a problem");
+  check->add_option("--timing-top", o->timing_top, "How many of the costliest rules to list")
+      ->type_name("N");
+  check->footer("Exit 1 when a rule has a problem.\nExamples:\n  leakhound rules check ./my-rules\n"
+                "  leakhound rules check --timing");
   commands->Add(list, [o](std::ostream& out, std::ostream& err) {
     return RulesListCommand(o->ro, o->list_format, out, err);
   });
   commands->Add(check, [o](std::ostream& out, std::ostream&) {
-    return RulesCheckCommand(o->check_dir, out);
+    return RulesCheckCommand(o->check_dir, o->timing, o->timing_top, out);
   });
 }
 

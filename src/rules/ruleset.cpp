@@ -50,7 +50,7 @@ bool ExpressionInfo(const std::string& pattern, unsigned flags, unsigned* max_wi
 
 // Bounded repeats with an upper bound at least this large are compiled into Hyperscan without
 // the bound (see HyperscanPattern).
-constexpr unsigned kRelaxedRepeatBound = 64;
+constexpr unsigned kRelaxedRepeatBound = 16;
 
 std::string PlatformKey() {
   hs_platform_info_t p{};

@@ -19,8 +19,8 @@ namespace {
 TEST_CASE("HyperscanPattern unbounds large repeats and nothing else", "[ruleset]") {
   CHECK(HyperscanPattern("a{100,1000}") == "a{100,}");
   CHECK(HyperscanPattern("[A-Za-z0-9+/]{0,1000}={0,2}") == "[A-Za-z0-9+/]{0,}={0,2}");
-  CHECK(HyperscanPattern("x{20,64}?y") == "x{20,}?y");
-  CHECK(HyperscanPattern("x{2,63}") == "x{2,63}");        // below the bound: exact
+  CHECK(HyperscanPattern("x{0,16}?y") == "x{0,}?y");
+  CHECK(HyperscanPattern("x{2,15}") == "x{2,15}");        // below the bound: exact
   CHECK(HyperscanPattern("x{40}") == "x{40}");            // a fixed count: exact
   CHECK(HyperscanPattern("x{40,}") == "x{40,}");
   CHECK(HyperscanPattern("\\{1,100\\}") == "\\{1,100\\}");  // escaped braces are literals
