@@ -35,8 +35,9 @@ def checks(rule):
 
 
 def render(rules):
-    secret = [r for r in rules if "hardening" not in r["tags"]]
+    secret = [r for r in rules if "hardening" not in r["tags"] and "identifier" not in r["tags"]]
     hardening = [r for r in rules if "hardening" in r["tags"]]
+    identifiers = [r for r in rules if "identifier" in r["tags"]]
     by_provider = collections.OrderedDict()
     for r in sorted(secret, key=lambda r: r["id"]):
         by_provider.setdefault(r["id"].split(".")[0], []).append(r)
@@ -50,7 +51,9 @@ def render(rules):
         "     docs/rule-catalog.md`. The rule_catalog test fails when this file is stale. -->",
         "",
         f"{len(secret)} secret rules from {len(by_provider)} providers and families, and "
-        f"{len(hardening)} hardening checks (listed in the README). By severity: "
+        f"{len(hardening)} hardening checks (listed in the README), and {len(identifiers)} "
+        "identifier rules (at the end: never findings, the context of a secret near them). "
+        "By severity: "
         + ", ".join(f"{sev[s]} {s}" for s in SEVERITIES if sev[s])
         + f". {with_remediation} rules carry remediation text; for the others, the rule's "
         "reference is the provider's page on the credential. The rule format is in "
@@ -74,6 +77,14 @@ def render(rules):
             lines.append(f"| `{r['id']}` | {r['severity']} | {cell(r['description'] or r['name'])} "
                          f"| {cell(checks(r))} | {cell(remediation) or '-'} |")
         lines.append("")
+    lines += ["## Identifiers", "",
+              "Not secrets and never findings: an identifier found within 10 lines of a secret "
+              "(of the same provider, or any secret for `generic.*` identifiers) is reported as "
+              "that finding's `context`.", "",
+              "| rule | what it is |", "| --- | --- |"]
+    for r in sorted(identifiers, key=lambda r: r["id"]):
+        lines.append(f"| `{r['id']}` | {cell(r['description'] or r['name'])} |")
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -40,6 +40,17 @@ struct Suppression {
   bool empty() const { return kind.empty(); }
 };
 
+// An identifier found near a secret (the client id beside a client secret, the user name
+// beside a password): what a reader needs to tell which account the secret belongs to. Not a
+// secret: reported in full.
+struct ContextItem {
+  uint32_t rule = 0;   // the identifier rule that found it
+  std::string value;
+  std::string path;    // where it was seen (set when the match becomes a finding)
+  uint64_t line = 1;
+  bool operator==(const ContextItem& o) const { return rule == o.rule && value == o.value; }
+};
+
 struct Match {
   uint32_t rule = 0;
   Secret secret;
@@ -64,6 +75,8 @@ struct Match {
   bool about_name = false;
   // Set when an allow comment or the allow-list matched (BlobScanOptions::keep_allowed).
   Suppression suppression;
+  // Identifiers found near it in the same blob (AttachIdentifiers).
+  std::vector<ContextItem> context;
 };
 
 struct Location {
@@ -85,6 +98,7 @@ struct Finding {
   bool about_name = false;          // see Match::about_name
   std::vector<Location> locations;  // sorted, unique
   Suppression suppression;          // set on a suppressed finding (Report::suppressed)
+  std::vector<ContextItem> context;  // identifiers seen near it, the nearest first, at most 8
 };
 
 // What a finding is about, for the fields a report shows: a secret value (the secret,

@@ -72,7 +72,14 @@ struct Rule {
   // over a rule tagged `fallback` (1: JWTs, credential-file formats) over one tagged `generic`
   // (0: keyword assignments). Set once when the rule is loaded.
   int priority = 2;
-  void SetPriorityFromTags() { priority = HasTag("generic") ? 0 : HasTag("fallback") ? 1 : 2; }
+  // An identifier rule (tagged `identifier`) is lowest too: it never takes a secret's place.
+  void SetPriorityFromTags() {
+    priority = HasTag("generic") || HasTag("identifier") ? 0 : HasTag("fallback") ? 1 : 2;
+  }
+  // A rule for a value that grants nothing alone and has no revocation of its own (an account
+  // id, a tenant id, a client id, a user name): tagged `identifier`. Its matches are never
+  // findings; they are reported as context of a secret found near them (AttachIdentifiers).
+  bool IsIdentifier() const { return HasTag("identifier"); }
   // A rule whose evidence is context (a key word, a file's kind) rather than a distinctive
   // prefix or structure: tagged `generic`, or judged by the credential scorer. Only such
   // findings are filtered by --min-confidence.

@@ -1,5 +1,6 @@
 #include "leakhound/scan_job.hpp"
 #include "scan/finding_store.hpp"
+#include "scan/identifiers.hpp"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -231,6 +232,7 @@ struct ScanJob::State : public BlobSink {
 
   void Finish(const Origin& origin, BlobScanResult& result, ScanSummary& local,
               bool record = true) {
+    AttachIdentifiers(rules, &result.matches);
     ++local.blobs_scanned;
     local.bytes_scanned += result.bytes;
     local.matches_allowed += result.allowed;

@@ -122,6 +122,9 @@ void WriteHumanReport(const Report& report, const ReportOptions& options, std::o
     out << "  fingerprint  " << f.fingerprint << "\n";
     if (!f.suppression.empty())
       out << "  suppressed   " << Printable(f.suppression.source) << "\n";
+    for (const auto& c : f.context)  // identifiers near it (not secrets)
+      out << "  context      " << report.rules->rule(c.rule).name << " " << Printable(c.value)
+          << "  (" << Printable(c.path) << ":" << c.line << ")\n";
     if (!rule.remediation.empty()) out << "  fix          " << rule.remediation << "\n";
     const size_t shown = std::min<size_t>(f.locations.size(), 20);
     for (size_t i = 0; i < shown; ++i) {

@@ -50,6 +50,16 @@ ordered_json FindingJson(const Finding& f, const RuleSet& rules, const ReportOpt
   }
   j["tags"] = rule.tags;
   if (!rule.remediation.empty()) j["remediation"] = rule.remediation;
+  if (!f.context.empty()) {  // identifiers near it: not secrets, shown in full
+    ordered_json context = ordered_json::array();
+    for (const auto& c : f.context)
+      context.push_back({{"rule_id", rules.rule(c.rule).id},
+                         {"name", rules.rule(c.rule).name},
+                         {"value", c.value},
+                         {"path", c.path},
+                         {"line", c.line}});
+    j["context"] = std::move(context);
+  }
   ordered_json locs = ordered_json::array();
   for (const auto& l : f.locations) locs.push_back(LocationJson(l, rule, options));
   j["locations"] = std::move(locs);

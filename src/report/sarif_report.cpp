@@ -111,6 +111,13 @@ void WriteSarifReport(const Report& report, const ReportOptions& options, std::o
         if (!f.reasons.empty()) props["reasons"] = f.reasons;
       }
       props["severity"] = SeverityName(rule.severity);
+      if (!f.context.empty()) {  // identifiers near the secret
+        ordered_json context = ordered_json::array();
+        for (const auto& c : f.context)
+          context.push_back({{"rule_id", report.rules->rule(c.rule).id}, {"value", c.value},
+                             {"path", c.path}, {"line", c.line}});
+        props["context"] = std::move(context);
+      }
       for (const auto& [k, v] : loc.origin.attributes) props[k] = v;
       r["properties"] = std::move(props);
       if (!f.suppression.empty())

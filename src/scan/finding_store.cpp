@@ -4,6 +4,7 @@
 #include "base/digest.hpp"
 #include "leakhound/finding.hpp"
 #include "scan/finding_store.hpp"
+#include "scan/identifiers.hpp"
 
 namespace leakhound {
 
@@ -78,6 +79,11 @@ void FindingStore::Add(const Match& match, const Origin& origin) {
     f.score = match.score;
     f.confidence = match.confidence;
     f.reasons = match.reasons;
+  }
+  if (!match.context.empty() && f.context.size() < kMaxContext) {
+    std::vector<ContextItem> context = match.context;
+    for (auto& c : context) c.path = origin.path;
+    MergeContext(&f.context, context);
   }
   auto& keys = location_keys_[key];
   if (keys.count(loc_key)) return;

@@ -29,7 +29,7 @@ def main():
         token = fake_github_token()  # generated per run: fake by construction
         os.makedirs(os.path.join(d, "src"))
         with open(os.path.join(d, "src", "a.py"), "w") as f:
-            f.write(f'TOKEN = "{token}"\npassword = "Zq8rTw2mLx9vB4nK"\n')
+            f.write(f'TOKEN = "{token}"\nusername = "svc_reports"\npassword = "Zq8rTw2mLx9vB4nK"\n')
         with open(os.path.join(d, "src", "b\nnewline.txt"), "wb") as f:
             f.write(b"\xff\xfe bad utf-8 " + token.encode() + b"\n")
         # Findings that are not secrets: a hardening check, and a .env file committed to git.
@@ -68,6 +68,16 @@ def main():
                     problems += 1
                 if len(doc["findings"]) < 2 or not doc["summary"].get("errors"):
                     print(f"{fmt}: the fixture should produce findings and an error")
+                    problems += 1
+                # The user name beside the password is its context, not a finding.
+                context = [c for f in doc["findings"] if f["rule_id"] == "generic.password"
+                           for c in f.get("context", [])]
+                if not any(c["rule_id"] == "generic.username" and c["value"] == "svc_reports"
+                           for c in context):
+                    print(f"{fmt}: the user name is not the password's context: {context}")
+                    problems += 1
+                if any(f["rule_id"] == "generic.username" for f in doc["findings"]):
+                    print(f"{fmt}: an identifier was reported as a finding")
                     problems += 1
                 kinds = {f["rule_id"]: f.get("kind") for f in doc["findings"]}
                 if not ({"secret", "hardening", "reference"} <= set(kinds.values()) and
