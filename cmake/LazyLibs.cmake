@@ -1,6 +1,6 @@
 # Libraries that only some commands need (libcurl: registries; libgit2: git history, hooks;
-# libarchive: images and archives; SQLite: the registry audit's state) are loaded on their first
-# call, not at start-up. Linked the usual way they cost every run of leakhound the loading and
+# libarchive: images and archives; SQLite: the registry audit's state; libcrypto: SHA-1 blob ids,
+# SHA-256 fingerprints, registry digests) are loaded on their first call, not at start-up. Linked the usual way they cost every run of leakhound the loading and
 # relocation of some fifty shared objects (their own dependencies: TLS stacks, Kerberos, LDAP,
 # ICU, libxml2...), about two thirds of a warm `leakhound scan` of one small file
 # (bench/startup.sh).
@@ -19,7 +19,8 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_
 else()
   set(_lazy_default OFF)
 endif()
-option(LEAKHOUND_LAZY_LIBS "Load libcurl, libgit2, libarchive and SQLite on first use" ${_lazy_default})
+option(LEAKHOUND_LAZY_LIBS "Load libcurl, libgit2, libarchive, SQLite and libcrypto on first use"
+       ${_lazy_default})
 
 set(LEAKHOUND_LAZY_LIBRARY_FILES "")  # for cmake/Packaging.cmake
 

@@ -1,8 +1,11 @@
 #include "base/digest.hpp"
 
 #include <openssl/evp.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include <algorithm>
+#include <cstdio>
 
 namespace leakhound {
 
@@ -27,6 +30,18 @@ std::string Sha256Hex(std::initializer_list<std::string_view> parts, size_t byte
     out.push_back(hex[c & 15]);
   }
   return out;
+}
+
+std::string CacheKeyHex(std::initializer_list<std::string_view> parts) {
+  XXH3_state_t state;
+  XXH3_INITSTATE(&state);
+  XXH3_128bits_reset(&state);
+  for (std::string_view p : parts) XXH3_128bits_update(&state, p.data(), p.size());
+  const XXH128_hash_t h = XXH3_128bits_digest(&state);
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                static_cast<unsigned long long>(h.low64));
+  return buf;
 }
 
 }  // namespace leakhound

@@ -1,4 +1,6 @@
-// SHA-256: in hex for fingerprints and cache keys, raw for checksums (base58check, BIP-39).
+// SHA-256: in hex for fingerprints, raw for checksums (base58check, BIP-39). CacheKeyHex:
+// XXH3-128 for the keys of local caches, which need no cryptographic hash, so that a warm start
+// does not load libcrypto (it is loaded on first use: cmake/LazyLibs.cmake).
 #pragma once
 
 #include <initializer_list>
@@ -12,5 +14,8 @@ std::string Sha256(std::initializer_list<std::string_view> parts);
 
 // Hex of the first `bytes` bytes (at most 32) of SHA-256 over `parts`, hashed in order.
 std::string Sha256Hex(std::initializer_list<std::string_view> parts, size_t bytes = 32);
+
+// Hex of XXH3-128 over `parts`, hashed in order (32 hex digits): a key for a local cache file.
+std::string CacheKeyHex(std::initializer_list<std::string_view> parts);
 
 }  // namespace leakhound

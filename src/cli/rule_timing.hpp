@@ -27,7 +27,7 @@ struct RuleTiming {
 
 struct RuleTimingBudget {
   double times_median = 10;        // flag a rule this many times over the run's median ...
-  double compile_floor_ms = 50;    // ... when its compile also takes longer than this
+  double compile_floor_ms = 100;   // ... when its compile also takes longer than this
   double scan_floor_ms = 25;       // ... or its (warm) scan longer than this
   size_t max_bytecode = 1 << 20;   // flag any rule whose database is larger
 };

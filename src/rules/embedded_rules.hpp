@@ -9,4 +9,6 @@ struct EmbeddedFile {
 };
 extern const EmbeddedFile kEmbeddedRuleFiles[];
 extern const size_t kEmbeddedRuleFileCount;
+// SHA-256 (hex) of every embedded file's name and content, computed at build time.
+extern const char* const kEmbeddedRulesDigest;
 }  // namespace leakhound

@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -448,14 +447,8 @@ bool WriteFileAtomic(const std::string& path, std::string_view data) {
 namespace {
 
 std::string EmbeddedDigest() {
-  std::string all = std::string(LEAKHOUND_VERSION) + "/rules-cache-4";
-  for (size_t i = 0; i < kEmbeddedRuleFileCount; ++i) {
-    all += '\0';
-    all += kEmbeddedRuleFiles[i].name;
-    all += '\0';
-    all += kEmbeddedRuleFiles[i].content;
-  }
-  return Sha256Hex({all}, 16);
+  // The rule files' digest is computed at build time (cmake/EmbedRules.cmake).
+  return CacheKeyHex({LEAKHOUND_VERSION, "/rules-cache-4/", kEmbeddedRulesDigest});
 }
 
 // The cache of the parsed built-in rules: a flat binary record per rule (the YAML takes tens of

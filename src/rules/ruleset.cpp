@@ -4,7 +4,6 @@
 #include "base/mapped_file.hpp"
 
 #include <hs/hs.h>
-#include <openssl/evp.h>
 #include <re2/re2.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -203,26 +203,49 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
   const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<RuleSet> set(new RuleSet());
 
-  // Duplicate ids: the first wins, the rest are errors.
-  std::unordered_set<std::string> ids;
-  std::vector<Rule> unique;
-  for (auto& r : rules) {
-    if (!ids.insert(r.id).second) {
-      errors->push_back({r.source, r.id, "duplicate rule id"});
-      continue;
-    }
-    unique.push_back(std::move(r));
+  // Duplicate ids: the first wins, the rest are errors. (The views point into `rules`, which
+  // does not move while they are used.)
+  std::unordered_set<std::string_view> ids;
+  ids.reserve(rules.size());
+  std::vector<bool> keep(rules.size());
+  size_t kept = 0;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    keep[i] = ids.insert(rules[i].id).second;
+    if (keep[i]) ++kept;
+    else errors->push_back({rules[i].source, rules[i].id, "duplicate rule id"});
   }
+  const size_t requested = ids.size();
 
   // The key covers what is compiled: the relaxation of HyperscanPattern is versioned here.
-  std::string key_material =
-      PlatformKey() + (options.relax_repeats
-                           ? "/relaxed-repeats-" + std::to_string(kRelaxedRepeatBound) : "");
-  for (const auto& r : unique) {
-    key_material += '\0' + r.id + '\0' + r.pattern + '\0' + std::to_string(r.max_length) +
-                    '\0' + r.analyzer;
+  {
+    XXH3_state_t state;
+    XXH3_INITSTATE(&state);
+    XXH3_128bits_reset(&state);
+    const std::string platform =
+        PlatformKey() + (options.relax_repeats
+                             ? "/relaxed-repeats-" + std::to_string(kRelaxedRepeatBound) : "");
+    XXH3_128bits_update(&state, platform.data(), platform.size());
+    for (size_t i = 0; i < rules.size(); ++i) {
+      if (!keep[i]) continue;
+      const Rule& r = rules[i];
+      for (std::string_view part : {std::string_view(r.id), std::string_view(r.pattern),
+                                    std::string_view(r.analyzer)}) {
+        XXH3_128bits_update(&state, "\0", 1);
+        XXH3_128bits_update(&state, part.data(), part.size());
+      }
+      XXH3_128bits_update(&state, &r.max_length, sizeof r.max_length);
+    }
+    const XXH128_hash_t h = XXH3_128bits_digest(&state);
+    char hex[33];
+    std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                  static_cast<unsigned long long>(h.low64));
+    set->digest_ = hex;
   }
-  set->digest_ = Sha256Hex({key_material});
+  ids.clear();
+  std::vector<Rule> unique;
+  unique.reserve(kept);
+  for (size_t i = 0; i < rules.size(); ++i)
+    if (keep[i]) unique.push_back(std::move(rules[i]));
   const std::string cache_path =
       options.cache_dir.empty() ? "" : options.cache_dir + "/hs-" + set->digest_ + ".db";
 
@@ -352,7 +375,7 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
 
   // The cache is keyed on the rules that were asked for; only a clean build is cached, so a
   // warm start never hides an error.
-  if (!cache_path.empty() && set->rules_.size() == ids.size()) {
+  if (!cache_path.empty() && set->rules_.size() == requested) {
     char* bytes = nullptr;
     size_t length = 0;
     size_t db_size = 0;

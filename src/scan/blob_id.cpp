@@ -1,5 +1,5 @@
 #include <openssl/evp.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -60,8 +60,9 @@ struct ContentIdSecret {
   unsigned char bytes[192];
   ContentIdSecret() {
     static_assert(sizeof(bytes) >= XXH3_SECRET_SIZE_MIN);
-    if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
-      std::random_device rd;  // OpenSSL's generator failed: the OS's, directly
+    // The kernel's generator (getrandom), not OpenSSL's: a warm scan need not load libcrypto.
+    if (getrandom(bytes, sizeof(bytes), 0) != static_cast<ssize_t>(sizeof(bytes))) {
+      std::random_device rd;
       for (auto& b : bytes) b = static_cast<unsigned char>(rd());
     }
   }
