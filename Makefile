@@ -24,8 +24,9 @@ run: build
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer (and LeakSanitizer);
-# any report from any process, the binary's children included, fails it.
+# The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer (and LeakSanitizer),
+# at -O1 with line tables; any report from any process, the binary's children included, fails
+# it. The checks of documents and CI scripts are disabled there (tests/packaging/CMakeLists.txt).
 ASAN_BUILD ?= build-asan
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKHOUND_SANITIZE=ON >/dev/null
