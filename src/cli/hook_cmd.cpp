@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -81,13 +82,17 @@ int HookUninstallCommand(const std::string& repo_path, std::ostream& out) {
 }
 
 // Scans what a hook guards; prints a short redacted report and what to do on stderr.
+// `make_sources` gets the scan's setup, so that the sources apply its exclude_paths.
 int RunHook(const std::string& kind, const RuleOptions& ro, ScanCliOptions so,
-            std::shared_ptr<GitRepo> repo, std::vector<std::unique_ptr<Source>> sources,
+            std::shared_ptr<GitRepo> repo,
+            const std::function<std::vector<std::unique_ptr<Source>>(const PathMatcher*)>&
+                make_sources,
             std::ostream& err) {
   const std::string root = ConfigRoot(*repo);
   Config config = ResolveConfig(ro);
   auto rules = LoadRuleSet(ro, &config, err);
   auto setup = MakeSetup(config, so);
+  std::vector<std::unique_ptr<Source>> sources = make_sources(setup->fs.exclude);
   const std::string baseline = DefaultBaseline(so, &config, true, root);
   for (const auto& note : config.notes)
     if (!so.quiet) err << "leakhound: policy: " << note << "\n";
@@ -148,16 +153,27 @@ int HookPrePushCommand(const RuleOptions& ro, const ScanCliOptions& so,
     h = PushedCommits(*repo, remote, ParsePrePushInput(text));
   }
   if (h.include.empty()) return kExitClean;  // only deletions
-  std::vector<std::unique_ptr<Source>> sources;
-  sources.push_back(std::make_unique<GitHistorySource>(repo, h));
-  return RunHook("pre-push", ro, so, repo, std::move(sources), err);
+  return RunHook(
+      "pre-push", ro, so, repo,
+      [&](const PathMatcher* exclude) {
+        h.exclude_paths = exclude;  // exclude_paths apply to the pushed history too
+        std::vector<std::unique_ptr<Source>> sources;
+        sources.push_back(std::make_unique<GitHistorySource>(repo, h));
+        return sources;
+      },
+      err);
 }
 
 int HookPreCommitCommand(const RuleOptions& ro, const ScanCliOptions& so, std::ostream& err) {
   auto repo = std::make_shared<GitRepo>(".");
-  std::vector<std::unique_ptr<Source>> sources;
-  sources.push_back(std::make_unique<GitIndexSource>(repo, 100ull << 20));
-  return RunHook("pre-commit", ro, so, repo, std::move(sources), err);
+  return RunHook(
+      "pre-commit", ro, so, repo,
+      [&](const PathMatcher* exclude) {
+        std::vector<std::unique_ptr<Source>> sources;
+        sources.push_back(std::make_unique<GitIndexSource>(repo, 100ull << 20, exclude));
+        return sources;
+      },
+      err);
 }
 
 }  // namespace

@@ -115,6 +115,13 @@ PathMatcher::PathMatcher(const std::vector<std::string>& patterns) {
   }
 }
 
+bool PathMatcher::ExcludedFile(std::string_view path) const {
+  for (size_t slash = path.find('/'); slash != std::string_view::npos;
+       slash = path.find('/', slash + 1))
+    if (Excluded(path.substr(0, slash), true)) return true;
+  return Excluded(path, false);
+}
+
 bool PathMatcher::Excluded(std::string_view path, bool is_dir) const {
   bool excluded = false;
   const size_t slash = path.rfind('/');

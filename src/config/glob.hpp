@@ -21,6 +21,9 @@ class PathMatcher {
   explicit PathMatcher(const std::vector<std::string>& patterns);
   // `path` is relative to the scan root, with '/' separators.
   bool Excluded(std::string_view path, bool is_dir) const;
+  // A file's path from a listing that has no directory entries (git trees, the index): excluded
+  // when it is, or when one of its parent directories is (as a directory walk would skip it).
+  bool ExcludedFile(std::string_view path) const;
   bool empty() const { return patterns_.empty(); }
 
  private:

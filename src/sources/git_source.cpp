@@ -194,7 +194,7 @@ class PairEmitter {
     // histories (a collision would merge two locations, not lose a secret's first one).
     const uint64_t pair = std::hash<std::string>()(raw) * 1000003u ^ std::hash<std::string>()(path);
     if (!pairs_.insert(pair).second) return;
-    if (exclude_ && exclude_->Excluded(path, false)) {
+    if (exclude_ && exclude_->ExcludedFile(path)) {
       sink_.Skipped(SkipReason::kExcluded, path);
       return;
     }
@@ -598,7 +598,7 @@ void GitWorktreeSource::Enumerate(BlobSink& sink) {
     const git_diff_delta* d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
     if (!d || !d->new_file.path) continue;
     const std::string rel = d->new_file.path;
-    if (options_.exclude && options_.exclude->Excluded(rel, false)) {
+    if (options_.exclude && options_.exclude->ExcludedFile(rel)) {
       sink.Skipped(SkipReason::kExcluded, rel);
       continue;
     }

@@ -299,6 +299,30 @@ TEST_CASE("hook pre-push: the pre-commit framework's range, and the repository's
   CHECK(Sh(repo, "echo 'garbage line' | \"$LEAKHOUND\" hook pre-push origin url").code == 2);
 }
 
+TEST_CASE("hooks: exclude_paths of .leakhound.yaml apply to the pushed and the staged files") {
+  TempDir dir;
+  FakeSecrets fake(207);
+  const std::string repo = dir.path() + "/repo";
+  Git(dir.path(), "init -q repo");
+  Sh(repo, "mkdir -p fixtures src");
+  Commit(repo, ".leakhound.yaml", "exclude_paths:\n  - fixtures/\n", "config");
+  const std::string base = Sh(repo, "git rev-parse HEAD").out.substr(0, 40);
+  Commit(repo, "fixtures/token.txt", "t " + fake.GithubToken() + "\n", "fixture");
+  const std::string env = "PRE_COMMIT_FROM_REF=" + base + " PRE_COMMIT_TO_REF=HEAD ";
+  CHECK(Sh(repo, env + "\"$LEAKHOUND\" hook pre-push origin url < /dev/null").code == 0);
+  CHECK(Sh(repo, "\"$LEAKHOUND\" git . --no-baseline").code == 0);  // the same rule as `git`
+  // Outside the excluded directory, the same kind of secret still blocks the push.
+  Commit(repo, "src/token.txt", "t " + fake.GithubToken() + "\n", "leak");
+  CHECK(Sh(repo, env + "\"$LEAKHOUND\" hook pre-push origin url < /dev/null").code == 1);
+  // pre-commit: a staged file under fixtures/ passes, one elsewhere is blocked.
+  std::ofstream(repo + "/fixtures/more.txt") << "t " << fake.GithubToken() << "\n";
+  Sh(repo, "git add fixtures/more.txt");
+  CHECK(Sh(repo, "\"$LEAKHOUND\" hook pre-commit").code == 0);
+  std::ofstream(repo + "/src/more.txt") << "t " << fake.GithubToken() << "\n";
+  Sh(repo, "git add src/more.txt");
+  CHECK(Sh(repo, "\"$LEAKHOUND\" hook pre-commit").code == 1);
+}
+
 TEST_CASE("git: a secret in a commit summary is redacted in the report") {
   TempDir dir;
   FakeSecrets fake(206);

@@ -90,3 +90,15 @@ TEST_CASE("AllowList") {
   CHECK_FALSE(a.Allows("exact-two"));
   CHECK_FALSE(AllowList({}, {}).Allows("x"));
 }
+
+TEST_CASE("PathMatcher::ExcludedFile: a file under an excluded directory (git listings)") {
+  PathMatcher m({"fixtures/", "build", "*.min.js", "docs/**/secret.txt"});
+  CHECK(m.ExcludedFile("fixtures/token.txt"));
+  CHECK(m.ExcludedFile("fixtures/deep/er/token.txt"));
+  CHECK(m.ExcludedFile("src/build/out.txt"));       // an unanchored name: any level
+  CHECK(m.ExcludedFile("web/app.min.js"));
+  CHECK(m.ExcludedFile("docs/a/b/secret.txt"));
+  CHECK_FALSE(m.ExcludedFile("src/fixtures.txt"));  // a file, not the directory
+  CHECK_FALSE(m.ExcludedFile("src/token.txt"));
+  CHECK_FALSE(m.Excluded("fixtures/token.txt", false));  // Excluded alone sees only the file
+}
