@@ -181,9 +181,70 @@ std::set<std::string> SplitImages(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+// One list of findings being merged ("findings" or "suppressed_findings"): each finding once,
+// keyed by its fingerprint (and, for a suppressed one, by its suppression), with the union of
+// its locations.
+struct MergedFindings {
+  std::map<std::string, ordered_json> findings;
+  std::map<std::string, std::map<std::string, ordered_json>> locations;  // key -> loc key -> loc
+
+  void Add(const std::string& file, const ordered_json& list) {
+    if (!list.is_array()) return;
+    for (const auto& f : list) {
+      if (!f.is_object() || !f.contains("fingerprint") || !f["fingerprint"].is_string())
+        throw ConfigError(file + ": a finding without a fingerprint");
+      std::string key = f["fingerprint"].get<std::string>();
+      if (f.contains("suppression")) key += '\0' + f["suppression"].dump();
+      if (!findings.count(key)) {
+        ordered_json copy = f;
+        copy.erase("locations");
+        findings[key] = copy;
+      }
+      if (!f.contains("locations") || !f["locations"].is_array()) continue;
+      for (const auto& loc : f["locations"]) {
+        auto& slot = locations[key][LocationKey(loc)];
+        if (slot.is_null()) {
+          slot = loc;
+          continue;
+        }
+        // The same layer seen by two shards: one location naming every image.
+        if (loc.contains("attributes") && loc["attributes"].contains("images")) {
+          std::set<std::string> all = SplitImages(slot["attributes"].value("images", ""));
+          const auto more = SplitImages(loc["attributes"].value("images", ""));
+          all.insert(more.begin(), more.end());
+          std::string joined;
+          for (const auto& s : all) joined += (joined.empty() ? "" : ", ") + s;
+          slot["attributes"]["images"] = joined;
+        }
+      }
+    }
+  }
+
+  // Sorted by severity, rule id, fingerprint.
+  std::vector<ordered_json> Take() {
+    std::vector<ordered_json> out;
+    for (auto& [key, f] : findings) {
+      ordered_json locs = ordered_json::array();
+      for (auto& [k, loc] : locations[key]) locs.push_back(loc);
+      f["locations"] = locs;
+      out.push_back(f);
+    }
+    std::sort(out.begin(), out.end(), [](const ordered_json& a, const ordered_json& b) {
+      const int ra = SeverityRank(a.value("severity", "")), rb = SeverityRank(b.value("severity", ""));
+      if (ra != rb) return ra < rb;
+      if (a.value("rule_id", "") != b.value("rule_id", "")) return a.value("rule_id", "") < b.value("rule_id", "");
+      return a.value("fingerprint", "") < b.value("fingerprint", "");
+    });
+    return out;
+  }
+};
+
+}  // namespace
+
 std::string MergeJsonReports(const std::vector<std::string>& files) {
-  std::map<std::string, ordered_json> findings;  // by fingerprint
-  std::map<std::string, std::map<std::string, ordered_json>> locations;  // fingerprint -> key -> loc
+  MergedFindings reported, suppressed;
   ordered_json summary = {{"findings", 0}};
   ordered_json errors = ordered_json::array(), warnings = ordered_json::array();
   bool complete = true;
@@ -200,33 +261,9 @@ std::string MergeJsonReports(const std::vector<std::string>& files) {
         !j.contains("summary") || !j["summary"].is_object())
       throw ConfigError(file + ": not a leakhound JSON report (--format json)");
     if (tool.is_null() && j.contains("tool")) tool = j["tool"];
-    for (const auto& f : j["findings"]) {
-      if (!f.is_object() || !f.contains("fingerprint")) throw ConfigError(file + ": a finding without a fingerprint");
-      const std::string fp = f["fingerprint"].get<std::string>();
-      if (!findings.count(fp)) {
-        ordered_json copy = f;
-        copy.erase("locations");
-        findings[fp] = copy;
-      }
-      if (!f.contains("locations") || !f["locations"].is_array()) continue;
-      for (const auto& loc : f["locations"]) {
-        const std::string key = LocationKey(loc);
-        auto& slot = locations[fp][key];
-        if (slot.is_null()) {
-          slot = loc;
-          continue;
-        }
-        // The same layer seen by two shards: one location naming every image.
-        if (loc.contains("attributes") && loc["attributes"].contains("images")) {
-          std::set<std::string> all = SplitImages(slot["attributes"].value("images", ""));
-          const auto more = SplitImages(loc["attributes"].value("images", ""));
-          all.insert(more.begin(), more.end());
-          std::string joined;
-          for (const auto& s : all) joined += (joined.empty() ? "" : ", ") + s;
-          slot["attributes"]["images"] = joined;
-        }
-      }
-    }
+    reported.Add(file, j["findings"]);
+    // What a suppression hid in a shard stays visible in the merged report (a central gate).
+    if (j.contains("suppressed_findings")) suppressed.Add(file, j["suppressed_findings"]);
     const auto& s = j["summary"];
     for (const char* c : counters)
       if (s.contains(c) && s[c].is_number()) sums[c] += s[c].get<uint64_t>();
@@ -240,19 +277,8 @@ std::string MergeJsonReports(const std::vector<std::string>& files) {
       for (const auto& e : s["warnings"]) warnings.push_back(e);
     if (s.contains("complete") && s["complete"].is_boolean() && !s["complete"].get<bool>()) complete = false;
   }
-  std::vector<ordered_json> out;
-  for (auto& [fp, f] : findings) {
-    ordered_json locs = ordered_json::array();
-    for (auto& [k, loc] : locations[fp]) locs.push_back(loc);
-    f["locations"] = locs;
-    out.push_back(f);
-  }
-  std::sort(out.begin(), out.end(), [](const ordered_json& a, const ordered_json& b) {
-    const int ra = SeverityRank(a.value("severity", "")), rb = SeverityRank(b.value("severity", ""));
-    if (ra != rb) return ra < rb;
-    if (a.value("rule_id", "") != b.value("rule_id", "")) return a.value("rule_id", "") < b.value("rule_id", "");
-    return a.value("fingerprint", "") < b.value("fingerprint", "");
-  });
+  const std::vector<ordered_json> out = reported.Take();
+  const std::vector<ordered_json> hidden = suppressed.Take();
   ordered_json by_sev = ordered_json::object();
   for (const char* sev : {"critical", "high", "medium", "low", "info"}) {
     size_t n = 0;
@@ -260,6 +286,7 @@ std::string MergeJsonReports(const std::vector<std::string>& files) {
     by_sev[sev] = n;
   }
   summary["findings"] = out.size();
+  summary["findings_suppressed"] = hidden.size();
   summary["by_severity"] = by_sev;
   for (const char* c : counters) summary[c] = sums[c];
   ordered_json sk = ordered_json::object();
@@ -273,6 +300,7 @@ std::string MergeJsonReports(const std::vector<std::string>& files) {
   ordered_json j;
   j["tool"] = tool.is_null() ? ordered_json{{"name", "leakhound"}} : tool;
   j["findings"] = out;
+  j["suppressed_findings"] = hidden;
   j["summary"] = summary;
   return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }

@@ -112,8 +112,12 @@ std::string RedactJson(ordered_json j, size_t keep) {
 Report ReportFromJson(const ordered_json& j, const RuleSet& rules) {
   Report report;
   report.rules = &rules;
-  for (const auto& f : j["findings"]) {
+  auto read = [&](const ordered_json& list, std::vector<Finding>* into) {
+  if (!list.is_array()) return;
+  for (const auto& f : list) {
     Finding finding;
+    if (f.contains("suppression") && f["suppression"].is_object())
+      finding.suppression = {Str(f["suppression"], "kind"), Str(f["suppression"], "source")};
     finding.fingerprint = Str(f, "fingerprint");
     const int index = rules.Find(Str(f, "rule_id"));
     if (index < 0) continue;
@@ -144,8 +148,11 @@ Report ReportFromJson(const ordered_json& j, const RuleSet& rules) {
         if (raw) loc.snippet.spans = SpansOf(loc.snippet.text, shown);
         finding.locations.push_back(std::move(loc));
       }
-    report.findings.push_back(std::move(finding));
+    into->push_back(std::move(finding));
   }
+  };
+  read(j["findings"], &report.findings);
+  if (j.contains("suppressed_findings")) read(j["suppressed_findings"], &report.suppressed);
   const ordered_json& s = j["summary"];
   ScanSummary& sum = report.summary;
   sum.blobs_scanned = Num(s, "blobs_scanned");
@@ -176,8 +183,8 @@ Report ReportFromJson(const ordered_json& j, const RuleSet& rules) {
 }
 
 int ReportMergeCommand(const std::vector<std::string>& files, const std::string& output,
-                       const std::string& format, bool show_secrets, size_t redact_keep,
-                       std::ostream& out) {
+                       const std::string& format, bool show_secrets, bool show_suppressed,
+                       size_t redact_keep, std::ostream& out) {
   std::string merged = MergeJsonReports(files);
   if (format == "json" && !show_secrets) {
     const ordered_json j = ordered_json::parse(merged);
@@ -186,10 +193,13 @@ int ReportMergeCommand(const std::vector<std::string>& files, const std::string&
     if (raw) merged = RedactJson(j, redact_keep);
   } else if (format != "json") {
     const ordered_json j = ordered_json::parse(merged);
-    auto rules = RulesOf(j["findings"]);
+    ordered_json all = j["findings"];
+    for (const auto& f : j["suppressed_findings"]) all.push_back(f);
+    auto rules = RulesOf(all);
     Report report = ReportFromJson(j, *rules);
     ReportOptions options;
     options.show_secrets = show_secrets;
+    options.show_suppressed = show_suppressed;
     options.redact_keep = redact_keep;
     options.color = false;
     std::ostringstream text;
@@ -212,6 +222,7 @@ void AddReportCommand(CLI::App* app, CommandTable* commands) {
     std::string merge_output;
     std::string format = "json";
     bool show_secrets = false;
+    bool show_suppressed = false;
     size_t redact_keep = kDefaultRedactKeep;
   };
   auto o = std::make_shared<Options>();
@@ -232,12 +243,15 @@ void AddReportCommand(CLI::App* app, CommandTable* commands) {
   merge->add_flag("--show-secrets", o->show_secrets,
                   "Print in full the secrets the reports hold in full (reports written with "
                   "--show-secrets); redacted by default");
+  merge->add_flag("--show-suppressed", o->show_suppressed,
+                  "Human format: also list the findings a suppression hid, under a heading of "
+                  "their own (the JSON and SARIF formats always keep them, marked)");
   merge->add_option("--redact-keep", o->redact_keep,
                     "Trailing characters a redacted secret shows (default 4)")
       ->type_name("N");
   commands->Add(merge, [o](std::ostream& out, std::ostream&) {
     return ReportMergeCommand(o->merge_files, o->merge_output, o->format, o->show_secrets,
-                              o->redact_keep, out);
+                              o->show_suppressed, o->redact_keep, out);
   });
 }
 

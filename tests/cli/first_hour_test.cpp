@@ -379,6 +379,32 @@ TEST_CASE("first hour 14: --verbose lists the dropped candidates and why, redact
   CHECK(Slurp(dir.path() + "/out.json").find("allow comment") == std::string::npos);
 }
 
+TEST_CASE("report merge keeps what the shards suppressed, marked, in every format") {
+  TempDir dir;
+  FakeSecrets fake(2112);
+  const std::string t1 = fake.GithubToken(), t2 = fake.GithubToken();
+  dir.Write("one/a.py", "t = '" + t1 + "'  # leakhound:allow\n");
+  dir.Write("two/b.py", "t = '" + t2 + "'\n");
+  Sh(dir.path(), ShellQuote(kBin) + " scan one -f json -o s1.json -q --fail-on none");
+  Sh(dir.path(), ShellQuote(kBin) + " scan two -f json -o s2.json -q --fail-on none");
+  auto merged = Lh(dir.path(), "report merge s1.json s2.json");
+  REQUIRE(merged.code == 0);
+  const auto j = Json(merged);
+  CHECK(j["findings"].size() == 1);
+  REQUIRE(j["suppressed_findings"].size() == 1);
+  CHECK(j["suppressed_findings"][0]["suppression"]["kind"] == "inline_allow");
+  CHECK(j["summary"]["findings_suppressed"] == 1);
+  auto human = Lh(dir.path(), "report merge s1.json s2.json -f human --show-suppressed");
+  CHECK(human.out.find("one/a.py:1") != std::string::npos);
+  auto sarif = Lh(dir.path(), "report merge s1.json s2.json -f sarif -o merged.sarif");
+  CHECK(sarif.code == 0);
+  const auto s = json::parse(Slurp(dir.path() + "/merged.sarif"));
+  size_t dismissed = 0;
+  for (const auto& r : s["runs"][0]["results"]) dismissed += r.contains("suppressions");
+  CHECK(dismissed == 1);
+  CHECK(merged.out.find(t1) == std::string::npos);
+}
+
 TEST_CASE("first hour 11: report merge writes any format", "[first-hour]") {
   TempDir dir;
   FakeSecrets fake(2111);
