@@ -44,6 +44,7 @@ enum class FileKind : uint8_t {
   kRailsMasterKey,  // config/master.key, config/credentials/*.key
   kOpenvpnAuth,     // auth-user-pass files (under an openvpn directory), *.ovpn profiles
   kSftpConfig,      // sftp.json (VS Code SFTP), sftp-config.json (Sublime SFTP)
+  kConsoleKeysCsv,  // credentials.csv, accessKeys.csv, *_accessKeys.csv: cloud console downloads
 };
 
 // The kind a path names, from its base name only.
@@ -115,7 +116,8 @@ Analysis AnalyzeCredentialFile(FileKind kind, std::string_view data);
 inline constexpr FileKind kCredentialFileKinds[] = {FileKind::kNetrc, FileKind::kPgpass,
                                                     FileKind::kRailsMasterKey,
                                                     FileKind::kOpenvpnAuth,
-                                                    FileKind::kSftpConfig};
+                                                    FileKind::kSftpConfig,
+                                                    FileKind::kConsoleKeysCsv};
 // Dispatches on `kind` (kYaml is sniffed first). kNone gives an empty analysis.
 Analysis AnalyzeFile(FileKind kind, std::string_view data);
 

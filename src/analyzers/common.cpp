@@ -57,6 +57,11 @@ FileKind DetectCredentialFileKind(std::string_view path, std::string_view base) 
     return FileKind::kRailsMasterKey;
   if (base == "auth-user-pass" || EndsWith(base, ".ovpn")) return FileKind::kOpenvpnAuth;
   if (base == "sftp.json" || base == "sftp-config.json") return FileKind::kSftpConfig;
+  // Access keys downloaded from a cloud console: AWS names them credentials.csv (a new IAM
+  // user), accessKeys.csv or USER_accessKeys.csv (a new key); other clouds use the same names.
+  if (base == "credentials.csv" || base == "accessKeys.csv" || EndsWith(base, "_accessKeys.csv") ||
+      EndsWith(base, "_credentials.csv"))
+    return FileKind::kConsoleKeysCsv;
   const bool in_openvpn = StartsWith(path, "openvpn/") ||
                           path.find("/openvpn/") != std::string_view::npos;
   if (in_openvpn)
@@ -130,7 +135,8 @@ std::string_view AnalyzerName(FileKind kind) {
     case FileKind::kPgpass:
     case FileKind::kRailsMasterKey:
     case FileKind::kOpenvpnAuth:
-    case FileKind::kSftpConfig: return "credfile";
+    case FileKind::kSftpConfig:
+    case FileKind::kConsoleKeysCsv: return "credfile";
     case FileKind::kYaml:
     case FileKind::kNone: break;
   }
@@ -325,7 +331,8 @@ Analysis AnalyzeFile(FileKind kind, std::string_view data) {
     case FileKind::kPgpass:
     case FileKind::kRailsMasterKey:
     case FileKind::kOpenvpnAuth:
-    case FileKind::kSftpConfig: return AnalyzeCredentialFile(kind, data);
+    case FileKind::kSftpConfig:
+    case FileKind::kConsoleKeysCsv: return AnalyzeCredentialFile(kind, data);
     case FileKind::kYaml:
     case FileKind::kNone: break;
   }

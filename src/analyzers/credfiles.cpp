@@ -1,9 +1,11 @@
 // Credential files recognised by their name, each parsed for what it is: .netrc / _netrc,
-// .pgpass, Rails master keys, OpenVPN auth-user-pass files. A value found in a slot that can
+// .pgpass, Rails master keys, OpenVPN auth-user-pass files, SFTP editor configs, access keys
+// downloaded from cloud consoles (CSV). A value found in a slot that can
 // only hold a credential is scored by the credential scorer as such (CredentialSlot::
 // kCredentialOnly), so a weak password is still reported, with the confidence saying how sure.
 #include <cctype>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -262,6 +264,94 @@ Analysis AnalyzeSftpConfig(std::string_view d) {
   return a;
 }
 
+// ---- Access keys downloaded from a cloud console (CSV) ----
+// A header row naming the columns ("User name,Password,Access key ID,Secret access key,Console
+// login link" for a new AWS IAM user; "Access key ID,Secret access key" for a new key), then one
+// row per credential. The secret key and the password columns are reported; nothing else in the
+// file says what they are. Fields may be double-quoted ("" is a quote).
+struct CsvField {
+  std::string text;
+  uint64_t begin = 0, end = 0;
+};
+
+std::vector<CsvField> CsvRow(uint64_t line_begin, std::string_view line) {
+  std::vector<CsvField> out;
+  size_t i = 0;
+  while (i <= line.size()) {
+    CsvField f;
+    f.begin = line_begin + i;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      f.begin = line_begin + i;
+      while (i < line.size()) {
+        if (line[i] == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+          f.text += '"';
+          i += 2;
+        } else if (line[i] == '"') {
+          break;
+        } else {
+          f.text += line[i++];
+        }
+      }
+      f.end = line_begin + i;
+      while (i < line.size() && line[i] != ',') ++i;
+    } else {
+      while (i < line.size() && line[i] != ',') f.text += line[i++];
+      f.end = line_begin + i;
+    }
+    out.push_back(std::move(f));
+    ++i;  // past the comma
+  }
+  return out;
+}
+
+std::string NormalizedHeader(std::string_view h) {
+  std::string out;
+  for (char c : h)
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Analysis AnalyzeConsoleKeysCsv(std::string_view d) {
+  Analysis a;
+  a.kind = FileKind::kConsoleKeysCsv;
+  std::vector<std::pair<size_t, const char*>> columns;  // index, rule id
+  std::vector<std::string> names;
+  bool header = true;
+  size_t pos = 0;
+  if (d.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // a UTF-8 byte-order mark
+  while (pos < d.size()) {
+    size_t nl = d.find('\n', pos);
+    if (nl == std::string_view::npos) nl = d.size();
+    std::string_view line = d.substr(pos, nl - pos);
+    const uint64_t line_begin = pos;
+    pos = nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    const std::vector<CsvField> fields = CsvRow(line_begin, line);
+    if (header) {
+      header = false;
+      for (size_t c = 0; c < fields.size(); ++c) {
+        const std::string h = NormalizedHeader(fields[c].text);
+        names.push_back(fields[c].text);
+        if (h == "secretaccesskey" || h == "accesskeysecret" || h == "secretkey")
+          columns.push_back({c, "credfile.console_csv_secret_key"});
+        else if (h == "password")
+          columns.push_back({c, "credfile.console_csv_password"});
+      }
+      if (columns.empty()) return a;  // not a credentials download
+      continue;
+    }
+    for (const auto& [c, rule] : columns) {
+      if (c >= fields.size() || fields[c].text.empty()) continue;
+      AddScored(&a, d, rule, "csv column \"" + names[c] + "\"", names[c], fields[c].text,
+                fields[c].begin, fields[c].end);
+    }
+  }
+  return a;
+}
+
 }  // namespace
 
 Analysis AnalyzeCredentialFile(FileKind kind, std::string_view data) {
@@ -271,6 +361,7 @@ Analysis AnalyzeCredentialFile(FileKind kind, std::string_view data) {
     case FileKind::kRailsMasterKey: return AnalyzeRailsMasterKey(data);
     case FileKind::kOpenvpnAuth: return AnalyzeOpenvpnAuth(data);
     case FileKind::kSftpConfig: return AnalyzeSftpConfig(data);
+    case FileKind::kConsoleKeysCsv: return AnalyzeConsoleKeysCsv(data);
     default: break;
   }
   return {};

@@ -409,7 +409,18 @@ def interrupted_scan(tmp, sig):
     out = os.path.join(tmp, f"report{sig}.json")
     p = subprocess.Popen([BIN, "scan", d, "--scan-binary", "--max-file-size", "16GB", "-j", "1",
                           "--format", "json", "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.0)
+    # Signal it once it is reading the big file (not while it starts: a sanitizer build on a
+    # busy machine can take seconds to load its rules).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and p.poll() is None:
+        try:
+            fds = os.listdir(f"/proc/{p.pid}/fd")
+            if any(os.readlink(f"/proc/{p.pid}/fd/{fd}").endswith("z.img") for fd in fds):
+                break
+        except OSError:
+            pass
+        time.sleep(0.05)
+    time.sleep(0.3)
     t0 = time.monotonic()
     p.send_signal(sig)
     try:

@@ -154,3 +154,33 @@ TEST_CASE("credfiles: editor SFTP configs (JSON with comments, one server or a l
   // JSON without a host: not an SFTP config.
   CHECK(Flags(FileKind::kSftpConfig, "{\"password\": \"banana94\"}").empty());
 }
+
+TEST_CASE("credfiles: access keys downloaded from a cloud console (CSV)") {
+  CHECK(DetectFileKind("Downloads/credentials.csv") == FileKind::kConsoleKeysCsv);
+  CHECK(DetectFileKind("ops-alice_accessKeys.csv") == FileKind::kConsoleKeysCsv);
+  CHECK(DetectFileKind("accessKeys.csv") == FileKind::kConsoleKeysCsv);
+  CHECK(DetectFileKind("data/users.csv") == FileKind::kNone);
+  // A new IAM user: password and key; quoted fields with CRLF and a byte-order mark.
+  const auto user = Flags(FileKind::kConsoleKeysCsv,
+                          "\xEF\xBB\xBFUser name,Password,Access key ID,Secret access key,Console "
+                          "login link\r\nops-alice,Wq9#rT2mLp8zX4vN,AKIA56STEJDQ2QTSHNVE,"
+                          "ex43LJlBKYcHQFHm5dzzVk4g2XioFs6vLLSFoxcE,https://signin.aws.amazon.com/"
+                          "console\r\n");
+  REQUIRE(user.size() == 2);
+  CHECK(user[0].rule == "credfile.console_csv_password");
+  CHECK(user[0].secret == "Wq9#rT2mLp8zX4vN");
+  CHECK(user[1].rule == "credfile.console_csv_secret_key");
+  CHECK(user[1].secret == "ex43LJlBKYcHQFHm5dzzVk4g2XioFs6vLLSFoxcE");
+  CHECK(user[1].line == 2);
+  const auto quoted = Flags(FileKind::kConsoleKeysCsv,
+                            "\"Access key ID\",\"Secret access key\"\n"
+                            "\"AKIA6EFBQDFPI7DLBKJF\",\"9AdsDIO+knip2YkwXlHmZYd2ngXTS+kjgbNpqRz0\"\n"
+                            "\"AKIAF4E2KXD7COCHTWNV\",\"eV80rL1SOw09kyXh9sghmejiLxpEtVxzgVFAAMgK\"\n");
+  REQUIRE(quoted.size() == 2);
+  CHECK(quoted[1].secret == "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");
+  CHECK(quoted[1].line == 3);
+  // Another CSV of the same name without those columns, and empty cells: nothing.
+  CHECK(Flags(FileKind::kConsoleKeysCsv, "name,email\nAda,ada@example.com\n").empty());
+  CHECK(Flags(FileKind::kConsoleKeysCsv, "Access key ID,Secret access key\nAKIA6EFBQDFPI7DLBKJF,\n")
+            .empty());
+}
