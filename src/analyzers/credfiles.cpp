@@ -126,6 +126,19 @@ Analysis AnalyzeNetrc(std::string_view d) {
   return a;
 }
 
+// The next line of `d` from *pos (without its "\n" or "\r\n"), and where it begins; false at
+// the end.
+bool NextLine(std::string_view d, size_t* pos, std::string_view* line, uint64_t* begin) {
+  if (*pos >= d.size()) return false;
+  size_t nl = d.find('\n', *pos);
+  if (nl == std::string_view::npos) nl = d.size();
+  *line = d.substr(*pos, nl - *pos);
+  *begin = *pos;
+  *pos = nl + 1;
+  if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
+  return true;
+}
+
 // ---- .pgpass ----
 // hostname:port:database:username:password, one per line; ':' and '\' escaped with '\'; '#'
 // starts a comment line.
@@ -133,13 +146,9 @@ Analysis AnalyzePgpass(std::string_view d) {
   Analysis a;
   a.kind = FileKind::kPgpass;
   size_t pos = 0;
-  while (pos < d.size()) {
-    size_t nl = d.find('\n', pos);
-    if (nl == std::string_view::npos) nl = d.size();
-    std::string_view line = d.substr(pos, nl - pos);
-    const uint64_t line_begin = pos;
-    pos = nl + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::string_view line;
+  uint64_t line_begin = 0;
+  while (NextLine(d, &pos, &line, &line_begin)) {
     if (line.empty() || line[0] == '#') continue;
     std::string fields[5];
     size_t n = 0, start4 = 0;
@@ -321,13 +330,9 @@ Analysis AnalyzeConsoleKeysCsv(std::string_view d) {
   bool header = true;
   size_t pos = 0;
   if (d.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // a UTF-8 byte-order mark
-  while (pos < d.size()) {
-    size_t nl = d.find('\n', pos);
-    if (nl == std::string_view::npos) nl = d.size();
-    std::string_view line = d.substr(pos, nl - pos);
-    const uint64_t line_begin = pos;
-    pos = nl + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::string_view line;
+  uint64_t line_begin = 0;
+  while (NextLine(d, &pos, &line, &line_begin)) {
     if (line.empty()) continue;
     const std::vector<CsvField> fields = CsvRow(line_begin, line);
     if (header) {
