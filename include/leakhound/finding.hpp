@@ -48,6 +48,7 @@ struct ContextItem {
   std::string value;
   std::string path;    // where it was seen (set when the match becomes a finding)
   uint64_t line = 1;
+  // The same identifier (rule and value), wherever it was seen: a finding lists it once.
   bool operator==(const ContextItem& o) const { return rule == o.rule && value == o.value; }
 };
 

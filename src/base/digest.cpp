@@ -32,16 +32,33 @@ std::string Sha256Hex(std::initializer_list<std::string_view> parts, size_t byte
   return out;
 }
 
-std::string CacheKeyHex(std::initializer_list<std::string_view> parts) {
-  XXH3_state_t state;
-  XXH3_INITSTATE(&state);
-  XXH3_128bits_reset(&state);
-  for (std::string_view p : parts) XXH3_128bits_update(&state, p.data(), p.size());
-  const XXH128_hash_t h = XXH3_128bits_digest(&state);
+struct CacheKeyHasher::State {
+  XXH3_state_t xxh;
+};
+
+CacheKeyHasher::CacheKeyHasher() : state_(std::make_unique<State>()) {
+  XXH3_INITSTATE(&state_->xxh);
+  XXH3_128bits_reset(&state_->xxh);
+}
+
+CacheKeyHasher::~CacheKeyHasher() = default;
+
+void CacheKeyHasher::Update(std::string_view part) {
+  XXH3_128bits_update(&state_->xxh, part.data(), part.size());
+}
+
+std::string CacheKeyHasher::Hex() const {
+  const XXH128_hash_t h = XXH3_128bits_digest(&state_->xxh);
   char buf[33];
   std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
                 static_cast<unsigned long long>(h.low64));
   return buf;
+}
+
+std::string CacheKeyHex(std::initializer_list<std::string_view> parts) {
+  CacheKeyHasher h;
+  for (std::string_view p : parts) h.Update(p);
+  return h.Hex();
 }
 
 }  // namespace leakhound

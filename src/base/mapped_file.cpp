@@ -19,10 +19,7 @@ bool MappedFile::Open(const std::string& path) {
   if (fd < 0) return false;
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    // MAP_POPULATE: the page tables for the whole file in one call (the caller reads all of it,
-    // or hashes it), instead of one page fault per page, which is costly under virtualisation.
-    void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-                     fd, 0);
+    void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
     if (p != MAP_FAILED) {
       addr_ = p;
       size_ = static_cast<size_t>(st.st_size);

@@ -84,24 +84,36 @@ bool RawSecret(const ordered_json& f) {
          shown.find("\u2026") == std::string::npos;
 }
 
-// The merged JSON with each secret printed in full redacted, in its snippets too.
+// Every finding of a merged report: the reported ones, then the suppressed ones.
+ordered_json AllFindings(const ordered_json& j) {
+  ordered_json all = j.contains("findings") ? j["findings"] : ordered_json::array();
+  if (j.contains("suppressed_findings"))
+    for (const auto& f : j["suppressed_findings"]) all.push_back(f);
+  return all;
+}
+
+// The merged JSON with each secret printed in full redacted, in its snippets too (reported and
+// suppressed findings alike).
 std::string RedactJson(ordered_json j, size_t keep) {
-  auto rules = RulesOf(j["findings"]);
-  for (auto& f : j["findings"]) {
-    if (!RawSecret(f)) continue;
-    const std::string value = Str(f, "secret");
-    const int index = rules->Find(Str(f, "rule_id"));
-    auto prefix = [&](std::string_view v) {
-      return index < 0 ? size_t{0} : DocumentedPrefixLength(rules->rule(index), v);
-    };
-    f["secret"] = Redact(value, prefix(value), keep);
-    if (f.contains("locations") && f["locations"].is_array())
-      for (auto& l : f["locations"]) {
-        Snippet snip;
-        snip.text = Str(l, "snippet");
-        snip.spans = SpansOf(snip.text, value);
-        l["snippet"] = snip.Render(false, keep, prefix);
-      }
+  auto rules = RulesOf(AllFindings(j));
+  for (const char* list : {"findings", "suppressed_findings"}) {
+    if (!j.contains(list)) continue;
+    for (auto& f : j[list]) {
+      if (!RawSecret(f)) continue;
+      const std::string value = Str(f, "secret");
+      const int index = rules->Find(Str(f, "rule_id"));
+      auto prefix = [&](std::string_view v) {
+        return index < 0 ? size_t{0} : DocumentedPrefixLength(rules->rule(index), v);
+      };
+      f["secret"] = Redact(value, prefix(value), keep);
+      if (f.contains("locations") && f["locations"].is_array())
+        for (auto& l : f["locations"]) {
+          Snippet snip;
+          snip.text = Str(l, "snippet");
+          snip.spans = SpansOf(snip.text, value);
+          l["snippet"] = snip.Render(false, keep, prefix);
+        }
+    }
   }
   return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
@@ -113,43 +125,45 @@ Report ReportFromJson(const ordered_json& j, const RuleSet& rules) {
   Report report;
   report.rules = &rules;
   auto read = [&](const ordered_json& list, std::vector<Finding>* into) {
-  if (!list.is_array()) return;
-  for (const auto& f : list) {
-    Finding finding;
-    if (f.contains("suppression") && f["suppression"].is_object())
-      finding.suppression = {Str(f["suppression"], "kind"), Str(f["suppression"], "source")};
-    finding.fingerprint = Str(f, "fingerprint");
-    const int index = rules.Find(Str(f, "rule_id"));
-    if (index < 0) continue;
-    finding.rule = static_cast<uint32_t>(index);
-    finding.about_name = Str(f, "kind") != "secret" && !Str(f, "kind").empty();
-    const std::string shown = Str(f, "secret");
-    const uint64_t length = Num(f, "secret_length");
-    const bool raw = RawSecret(f);
-    finding.secret = raw ? Secret(shown, DocumentedPrefixLength(rules.rule(index), shown))
-                         : Secret::KnownRedacted(shown, length);
-    if (f.contains("entropy") && f["entropy"].is_number()) finding.entropy = f["entropy"].get<double>();
-    const std::string conf = Str(f, "confidence");
-    finding.confidence = conf == "high" ? Confidence::kHigh
-                         : conf == "low" ? Confidence::kLow
-                                         : Confidence::kMedium;
-    if (f.contains("locations") && f["locations"].is_array())
-      for (const auto& l : f["locations"]) {
-        Location loc;
-        loc.origin.source = Str(l, "source").empty() ? "file" : Str(l, "source");
-        loc.origin.path = Str(l, "path");
-        if (l.contains("attributes") && l["attributes"].is_object())
-          for (const auto& [k, v] : l["attributes"].items())
-            loc.origin.attributes.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
-        loc.line = std::max<uint64_t>(1, Num(l, "line"));
-        loc.column = std::max<uint64_t>(1, Num(l, "column"));
-        loc.offset = Num(l, "offset");
-        loc.snippet.text = Str(l, "snippet");
-        if (raw) loc.snippet.spans = SpansOf(loc.snippet.text, shown);
-        finding.locations.push_back(std::move(loc));
-      }
-    into->push_back(std::move(finding));
-  }
+    if (!list.is_array()) return;
+    for (const auto& f : list) {
+      Finding finding;
+      if (f.contains("suppression") && f["suppression"].is_object())
+        finding.suppression = {Str(f["suppression"], "kind"), Str(f["suppression"], "source")};
+      finding.fingerprint = Str(f, "fingerprint");
+      const int index = rules.Find(Str(f, "rule_id"));
+      if (index < 0) continue;
+      finding.rule = static_cast<uint32_t>(index);
+      finding.about_name = Str(f, "kind") != "secret" && !Str(f, "kind").empty();
+      const std::string shown = Str(f, "secret");
+      const uint64_t length = Num(f, "secret_length");
+      const bool raw = RawSecret(f);
+      finding.secret = raw ? Secret(shown, DocumentedPrefixLength(rules.rule(index), shown))
+                           : Secret::KnownRedacted(shown, length);
+      if (f.contains("entropy") && f["entropy"].is_number())
+        finding.entropy = f["entropy"].get<double>();
+      const std::string conf = Str(f, "confidence");
+      finding.confidence = conf == "high"  ? Confidence::kHigh
+                           : conf == "low" ? Confidence::kLow
+                                           : Confidence::kMedium;
+      if (f.contains("locations") && f["locations"].is_array())
+        for (const auto& l : f["locations"]) {
+          Location loc;
+          loc.origin.source = Str(l, "source").empty() ? "file" : Str(l, "source");
+          loc.origin.path = Str(l, "path");
+          if (l.contains("attributes") && l["attributes"].is_object())
+            for (const auto& [k, v] : l["attributes"].items())
+              loc.origin.attributes.emplace_back(k,
+                                                 v.is_string() ? v.get<std::string>() : v.dump());
+          loc.line = std::max<uint64_t>(1, Num(l, "line"));
+          loc.column = std::max<uint64_t>(1, Num(l, "column"));
+          loc.offset = Num(l, "offset");
+          loc.snippet.text = Str(l, "snippet");
+          if (raw) loc.snippet.spans = SpansOf(loc.snippet.text, shown);
+          finding.locations.push_back(std::move(loc));
+        }
+      into->push_back(std::move(finding));
+    }
   };
   read(j["findings"], &report.findings);
   if (j.contains("suppressed_findings")) read(j["suppressed_findings"], &report.suppressed);
@@ -189,13 +203,11 @@ int ReportMergeCommand(const std::vector<std::string>& files, const std::string&
   if (format == "json" && !show_secrets) {
     const ordered_json j = ordered_json::parse(merged);
     bool raw = false;
-    for (const auto& f : j["findings"]) raw = raw || RawSecret(f);
+    for (const auto& f : AllFindings(j)) raw = raw || RawSecret(f);
     if (raw) merged = RedactJson(j, redact_keep);
   } else if (format != "json") {
     const ordered_json j = ordered_json::parse(merged);
-    ordered_json all = j["findings"];
-    for (const auto& f : j["suppressed_findings"]) all.push_back(f);
-    auto rules = RulesOf(all);
+    auto rules = RulesOf(AllFindings(j));
     Report report = ReportFromJson(j, *rules);
     ReportOptions options;
     options.show_secrets = show_secrets;

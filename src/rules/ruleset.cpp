@@ -15,7 +15,6 @@
 #include <chrono>
 #include <climits>
 #include <cstdlib>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -218,28 +217,21 @@ std::unique_ptr<RuleSet> RuleSet::Build(std::vector<Rule> rules, const RuleSetOp
 
   // The key covers what is compiled: the relaxation of HyperscanPattern is versioned here.
   {
-    XXH3_state_t state;
-    XXH3_INITSTATE(&state);
-    XXH3_128bits_reset(&state);
-    const std::string platform =
-        PlatformKey() + (options.relax_repeats
-                             ? "/relaxed-repeats-" + std::to_string(kRelaxedRepeatBound) : "");
-    XXH3_128bits_update(&state, platform.data(), platform.size());
+    CacheKeyHasher key;
+    key.Update(PlatformKey());
+    if (options.relax_repeats) key.Update("/relaxed-repeats-" + std::to_string(kRelaxedRepeatBound));
     for (size_t i = 0; i < rules.size(); ++i) {
       if (!keep[i]) continue;
       const Rule& r = rules[i];
       for (std::string_view part : {std::string_view(r.id), std::string_view(r.pattern),
                                     std::string_view(r.analyzer)}) {
-        XXH3_128bits_update(&state, "\0", 1);
-        XXH3_128bits_update(&state, part.data(), part.size());
+        key.Update(std::string_view("\0", 1));
+        key.Update(part);
       }
-      XXH3_128bits_update(&state, &r.max_length, sizeof r.max_length);
+      key.Update(std::string_view(reinterpret_cast<const char*>(&r.max_length),
+                                  sizeof r.max_length));
     }
-    const XXH128_hash_t h = XXH3_128bits_digest(&state);
-    char hex[33];
-    std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
-                  static_cast<unsigned long long>(h.low64));
-    set->digest_ = hex;
+    set->digest_ = key.Hex();
   }
   ids.clear();
   std::vector<Rule> unique;
